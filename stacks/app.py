@@ -1,0 +1,21 @@
+"""Builds the CDKTF app: the stacks of every environment, wired through stack references."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import App
+
+from stacks.cluster_stack import ClusterStack
+from stacks.config import Environment
+from stacks.data_stack import DataStack
+from stacks.network_stack import NetworkStack
+
+
+def build_app(environments: Sequence[Environment], *, outdir: str | None = None) -> App:
+    app = App(outdir=outdir) if outdir else App()
+    for env in environments:
+        network = NetworkStack(app, env=env)
+        cluster = ClusterStack(app, env=env, network=network.outputs)
+        DataStack(app, env=env, network=network.outputs, cluster=cluster.outputs)
+    return app

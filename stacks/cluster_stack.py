@@ -1,0 +1,49 @@
+"""`<env>-cluster`: the EKS control plane, its node groups and core add-ons."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from stacks.config import Environment
+from stacks.constructs.core_addons import CoreAddons
+from stacks.constructs.eks_cluster import ClusterOutputs, EksCluster
+from stacks.constructs.network import NetworkOutputs
+from stacks.constructs.node_group import ManagedNodeGroup
+from stacks.environment_stack import EnvironmentStack, required_tags
+from stacks.naming import cluster_name
+
+
+class ClusterStack(EnvironmentStack):
+    def __init__(self, scope: Construct, *, env: Environment, network: NetworkOutputs) -> None:
+        super().__init__(scope, "cluster", env=env)
+        name = cluster_name(env)
+        cluster = EksCluster(
+            self,
+            "eks",
+            name=name,
+            kubernetes_version=env.cluster.kubernetes_version,
+            subnet_ids=network.private_subnet_ids,
+            public_access_cidrs=[str(cidr) for cidr in env.cluster.public_access_cidrs],
+            admin_principal_arns=env.cluster.admin_principal_arns,
+            log_retention_days=env.cluster.log_retention_days,
+            account_id=env.account_id,
+            region=env.region,
+        )
+        addons = CoreAddons(self, "addons", cluster=cluster.outputs, role_prefix=name, account_id=env.account_id)
+        node_groups = [
+            ManagedNodeGroup(
+                self,
+                f"nodes-{spec.name}",
+                cluster_name=cluster.outputs.name,
+                spec=spec,
+                subnet_ids=network.private_subnet_ids,
+                account_id=env.account_id,
+                instance_tags=required_tags(env),
+                depends_on=addons.before_nodes,
+            ).node_group
+            for spec in env.cluster.node_groups
+        ]
+        addons.add_after_nodes(node_groups)
+        self.outputs: ClusterOutputs = cluster.outputs
+        self.output("cluster_name", cluster.outputs.name, "EKS cluster name")
+        self.output("cluster_endpoint", cluster.outputs.endpoint, "Kubernetes API endpoint")

@@ -1,0 +1,145 @@
+"""Turn `environments/*.yaml` into validated `Environment` models, or into one error list.
+
+Every problem in every file is collected before anything is reported, and each is one
+line `<file>: <field>: <what is wrong>`, so a user fixes them all in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from stacks.config.checks import cross_field_problems
+from stacks.config.model import ACCOUNT_ID, DNS_LABEL, DOMAIN, IAM_PRINCIPAL_ARN, PG_IDENTIFIER, REGION, Environment
+from stacks.config.yaml_source import YamlProblem, read_mapping
+
+# Readable wording for the regular expressions in model.py.
+PATTERN_HINTS = {
+    DNS_LABEL: "must be a DNS label: lowercase letters, digits and '-', starting with a letter, at most 32 characters",
+    DOMAIN: "is not a valid lowercase domain name (e.g. dev.example.com)",
+    REGION: "is not an AWS region name (e.g. eu-west-1)",
+    ACCOUNT_ID: "must be a 12-digit AWS account id, quoted as a string",
+    IAM_PRINCIPAL_ARN: "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
+    PG_IDENTIFIER: "must be a PostgreSQL identifier: lowercase letters, digits and '_', starting with a letter",
+}
+
+
+class ConfigError(Exception):
+    """Every problem found, one line each, ready to print."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = tuple(lines)
+
+
+def load_environments(directory: Path, names: Iterable[str] | None = None) -> list[Environment]:
+    """Load the named environments (all of them when `names` is None)."""
+    available = {path.stem: path for path in sorted(directory.glob("*.yaml"))}
+    wanted = list(available) if names is None else list(names)
+    lines: list[str] = []
+    if not available:
+        lines.append(f"{_shown(directory)}: no environment files (*.yaml) found")
+    for name in wanted:
+        if name not in available:
+            known = ", ".join(available) or "none"
+            lines.append(f"ENVIRONMENTS: no file {_shown(directory / (name + '.yaml'))} (known: {known})")
+    environments: list[Environment] = []
+    for name in wanted:
+        if name in available:
+            try:
+                environments.append(load_environment(available[name]))
+            except ConfigError as error:
+                lines.extend(error.lines)
+    if lines:
+        raise ConfigError(lines)
+    return environments
+
+
+def load_environment(path: Path) -> Environment:
+    shown = _shown(path)
+    try:
+        data = read_mapping(path)
+    except YamlProblem as problem:
+        raise ConfigError([f"{shown}: {problem}"]) from None
+    if "name" in data:
+        raise ConfigError([f"{shown}: name: comes from the file name ({path.stem}); remove this key"])
+    try:
+        env = Environment.model_validate({"name": path.stem, **data})
+    except ValidationError as error:
+        raise ConfigError([f"{shown}: {_describe(detail)}" for detail in error.errors()]) from None
+    problems = cross_field_problems(env)
+    if problems:
+        raise ConfigError([f"{shown}: {field}: {message}" for field, message in problems])
+    return env
+
+
+def selected_names(variable: str | None = None) -> list[str] | None:
+    """The `ENVIRONMENTS` variable (comma separated) narrows which files are loaded."""
+    raw = os.environ.get("ENVIRONMENTS", "") if variable is None else variable
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    return names or None
+
+
+def _describe(detail: ErrorDetails) -> str:
+    loc = detail["loc"]
+    field = _field_path(loc)
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        allowed = _sibling_fields(loc)
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean {guess[0]!r}?" if guess else f"allowed here: {', '.join(allowed)}"
+        return f"{field}: unknown key ({hint})"
+    if kind == "missing":
+        return f"{field}: required key is missing"
+    if kind == "string_pattern_mismatch":
+        pattern = (detail.get("ctx") or {}).get("pattern", "")
+        hint = PATTERN_HINTS.get(pattern, f"does not match {pattern}")
+        return f"{field}: {detail['input']!r} {hint}"
+    message = detail["msg"].removeprefix("Value error, ")
+    return f"{field}: {message}"
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith(("function-after", "list[", "constrained")):
+            continue
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def _sibling_fields(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the model that holds the unknown key `loc[-1]`."""
+    model: type[BaseModel] | None = Environment
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None or part not in model.model_fields:
+            continue
+        model = _model_in(model.model_fields[part].annotation)
+    return sorted(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,133 @@
+"""Typed environment configuration: one frozen model per `environments/<name>.yaml`.
+
+Field-level rules live here; rules that relate several fields live in `checks.py`.
+Nothing in this package imports a provider binding, so a broken file is reported
+before the slow part of synthesis starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+DNS_LABEL = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
+DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+REGION = r"^[a-z]{2}-[a-z]+-\d$"
+ACCOUNT_ID = r"^\d{12}$"
+IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"
+PG_IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+DnsLabel = Annotated[str, Field(pattern=DNS_LABEL)]
+
+
+def _log_retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(f"{days} is not a CloudWatch Logs retention period (use one of 30, 90, 365, 731, …)")
+    return days
+
+
+def _private_network(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if not cidr.is_private:
+        raise ValueError(f"{cidr} is not a private (RFC 1918) range")
+    if not 16 <= cidr.prefixlen <= 24:
+        raise ValueError(f"prefix /{cidr.prefixlen} is outside the /16 to /24 that a VPC allows")
+    return cidr
+
+
+def _limited_public_cidr(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if cidr.prefixlen == 0:
+        raise ValueError("0.0.0.0/0 opens the Kubernetes API to the internet; list your office or VPN ranges")
+    return cidr
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
+
+
+class Strict(BaseModel):
+    """Frozen, and unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class StateBackend(Strict):
+    """Where Terraform keeps state; no bucket means local state files (for trying things out)."""
+
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    region: Annotated[str, Field(pattern=REGION)] | None = None
+
+
+class SubnetPrefixes(Strict):
+    """Prefix length of each subnet tier; one subnet per tier per availability zone."""
+
+    public: Annotated[int, Field(ge=16, le=28)] = 24
+    private: Annotated[int, Field(ge=16, le=28)] = 19
+    database: Annotated[int, Field(ge=16, le=28)] = 24
+
+
+class Network(Strict):
+    cidr: Annotated[ipaddress.IPv4Network, AfterValidator(_private_network)]
+    availability_zones: list[Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+-\d[a-z]$")]]
+    nat_gateways: Annotated[int, Field(ge=1)]
+    subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
+    flow_log_retention_days: LogRetentionDays = 365
+
+
+class NodeGroup(Strict):
+    name: DnsLabel
+    instance_types: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]], Field(min_length=1)]
+    ami_type: Literal["AL2023_ARM_64_STANDARD", "AL2023_x86_64_STANDARD"] = "AL2023_ARM_64_STANDARD"
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    min_size: Annotated[int, Field(ge=1, le=100)]
+    desired_size: Annotated[int, Field(ge=1, le=100)]
+    max_size: Annotated[int, Field(ge=1, le=100)]
+    disk_size_gib: Annotated[int, Field(ge=20, le=1000)] = 50
+
+
+class Cluster(Strict):
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(3[3-9]|[4-9]\d)$")]
+    public_access_cidrs: list[Annotated[ipaddress.IPv4Network, AfterValidator(_limited_public_cidr)]]
+    admin_principal_arns: Annotated[list[Annotated[str, Field(pattern=IAM_PRINCIPAL_ARN)]], Field(min_length=1)]
+    log_retention_days: LogRetentionDays = 365
+    node_groups: Annotated[list[NodeGroup], Field(min_length=1)]
+
+
+class Database(Strict):
+    engine_version: Annotated[str, Field(pattern=r"^1[5-9](\.\d+)?$")]
+    instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")]
+    allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)]
+    max_allocated_storage_gib: Annotated[int, Field(ge=20, le=65536)]
+    name: Annotated[str, Field(pattern=PG_IDENTIFIER)] = "app"
+    master_username: Annotated[str, Field(pattern=PG_IDENTIFIER)] = "platform_admin"
+    multi_az: bool
+    deletion_protection: bool
+    final_snapshot: bool
+    backup_retention_days: Annotated[int, Field(ge=1, le=35)]
+    log_retention_days: LogRetentionDays = 365
+
+
+class Registry(Strict):
+    repository: DnsLabel = "app"
+    untagged_expiry_days: Annotated[int, Field(ge=1, le=365)] = 7
+    images_to_keep: Annotated[int, Field(ge=1, le=1000)] = 50
+
+
+class Environment(Strict):
+    """One deployable environment: the only input the stacks take."""
+
+    name: DnsLabel
+    tier: Literal["production", "non-production"]
+    project: DnsLabel
+    account_id: Annotated[str, Field(pattern=ACCOUNT_ID)]
+    region: Annotated[str, Field(pattern=REGION)]
+    domain: Annotated[str, Field(pattern=DOMAIN, max_length=253)]
+    repository: Annotated[str, Field(pattern=r"^https://github\.com/[\w.-]+/[\w.-]+$")]
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
+    state: StateBackend = StateBackend()
+    network: Network
+    cluster: Cluster
+    database: Database
+    registry: Registry = Registry()

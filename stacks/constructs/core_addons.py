@@ -1,0 +1,71 @@
+"""EKS managed add-ons every cluster here needs, at the default version for its Kubernetes.
+
+Networking add-ons go in before the nodes (a node is not Ready without them); CoreDNS
+and the EBS CSI driver run as Deployments and go in after. Add-ons that call AWS get a
+Pod Identity role scoped to their own service account.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from constructs import Construct
+
+from stacks.bindings import aws
+from stacks.constructs.eks_cluster import ClusterOutputs
+from stacks.constructs.pod_identity_role import PodIdentityRole
+
+# Add-on → (service account, managed policy) for add-ons that need AWS permissions.
+ADDON_IDENTITIES = {
+    "vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
+    "aws-ebs-csi-driver": ("ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"),
+}
+# The VPC CNI enforces NetworkPolicy objects only when this is on.
+ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+
+
+class CoreAddons(Construct):
+    def __init__(self, scope: Construct, id_: str, *, cluster: ClusterOutputs, role_prefix: str, account_id: str) -> None:
+        super().__init__(scope, id_)
+        self._cluster = cluster
+        self._role_prefix = role_prefix
+        self._account_id = account_id
+        self.before_nodes = [self._addon(name, ()) for name in BEFORE_NODES]
+
+    def add_after_nodes(self, node_groups: Sequence[Any]) -> None:
+        for name in AFTER_NODES:
+            self._addon(name, node_groups)
+
+    def _addon(self, name: str, depends_on: Sequence[Any]) -> Any:
+        version = aws.data_aws_eks_addon_version.DataAwsEksAddonVersion(
+            self, f"{name}-version", addon_name=name,
+            kubernetes_version=self._cluster.kubernetes_version, most_recent=False,
+        )
+        identities = []
+        if name in ADDON_IDENTITIES:
+            service_account, policy = ADDON_IDENTITIES[name]
+            role = PodIdentityRole(
+                self, f"{name}-role", name=f"{self._role_prefix}-{name}",
+                account_id=self._account_id, cluster_arn=self._cluster.arn, managed_policies=[policy],
+            )
+            identities.append(
+                aws.eks_addon.EksAddonPodIdentityAssociation(service_account=service_account, role_arn=role.arn)
+            )
+        configuration = ADDON_CONFIGURATION.get(name)
+        return aws.eks_addon.EksAddon(
+            self,
+            name,
+            cluster_name=self._cluster.name,
+            addon_name=name,
+            addon_version=version.version,
+            # Terraform is the source of truth for add-on settings.
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            pod_identity_association=identities or None,
+            configuration_values=json.dumps(configuration) if configuration else None,
+            depends_on=list(depends_on),
+        )

@@ -1,0 +1,41 @@
+"""`<env>-data`: the application's PostgreSQL database and its container registry."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from stacks.config import Environment
+from stacks.constructs.container_registry import ContainerRegistry
+from stacks.constructs.eks_cluster import ClusterOutputs
+from stacks.constructs.network import NetworkOutputs
+from stacks.constructs.postgres import DatabaseOutputs, PostgresDatabase
+from stacks.environment_stack import EnvironmentStack
+from stacks.naming import physical_name
+
+
+class DataStack(EnvironmentStack):
+    def __init__(self, scope: Construct, *, env: Environment, network: NetworkOutputs, cluster: ClusterOutputs) -> None:
+        super().__init__(scope, "data", env=env)
+        database = PostgresDatabase(
+            self,
+            "postgres",
+            identifier=physical_name(env, "postgres"),
+            spec=env.database,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.database_subnet_ids,
+            client_security_group_id=cluster.security_group_id,
+            account_id=env.account_id,
+            region=env.region,
+        )
+        registry = ContainerRegistry(
+            self,
+            "registry",
+            name=f"{env.project}/{env.name}/{env.registry.repository}",
+            untagged_expiry_days=env.registry.untagged_expiry_days,
+            images_to_keep=env.registry.images_to_keep,
+        )
+        self.database: DatabaseOutputs = database.outputs
+        self.registry_url = registry.url
+        self.output("database_address", database.outputs.address, "PostgreSQL host name")
+        self.output("database_secret_arn", database.outputs.master_secret_arn, "Secrets Manager ARN of the RDS-managed master secret")
+        self.output("repository_url", registry.url, "ECR repository of the app image")
