@@ -1,0 +1,34 @@
+"""The app is synthesized once per test session; every stack test reads that output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stacks.config import Environment, load_environments
+from tests.helpers import Document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def environments() -> dict[str, Environment]:
+    return {env.name: env for env in load_environments(ROOT / "environments")}
+
+
+@pytest.fixture(scope="session")
+def synth_dir(environments: dict[str, Environment], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from stacks.app import build_app  # imported here so config-only test runs stay fast
+
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    build_app(list(environments.values()), outdir=str(outdir)).synth()
+    yield outdir
+
+
+@pytest.fixture(scope="session")
+def stacks(synth_dir: Path) -> dict[str, Document]:
+    from stacks.summary import stack_documents
+
+    return stack_documents(synth_dir)
