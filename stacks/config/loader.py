@@ -17,7 +17,16 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from stacks.config.checks import cross_field_problems
-from stacks.config.model import ACCOUNT_ID, DNS_LABEL, DOMAIN, IAM_PRINCIPAL_ARN, PG_IDENTIFIER, REGION, Environment
+from stacks.config.model import (
+    ACCOUNT_ID,
+    DNS_LABEL,
+    DOMAIN,
+    IAM_PRINCIPAL_ARN,
+    KUBERNETES_VERSION,
+    PG_IDENTIFIER,
+    REGION,
+    Environment,
+)
 from stacks.config.yaml_source import YamlProblem, read_mapping
 
 # Readable wording for the regular expressions in model.py.
@@ -27,6 +36,7 @@ PATTERN_HINTS = {
     REGION: "is not an AWS region name (e.g. eu-west-1)",
     ACCOUNT_ID: "must be a 12-digit AWS account id, quoted as a string",
     IAM_PRINCIPAL_ARN: "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
+    KUBERNETES_VERSION: 'must be a Kubernetes version EKS supports, 1.33 or newer, quoted (e.g. "1.35")',
     PG_IDENTIFIER: "must be a PostgreSQL identifier: lowercase letters, digits and '_', starting with a letter",
 }
 
@@ -102,6 +112,8 @@ def _describe(detail: ErrorDetails) -> str:
         pattern = (detail.get("ctx") or {}).get("pattern", "")
         hint = PATTERN_HINTS.get(pattern, f"does not match {pattern}")
         return f"{field}: {detail['input']!r} {hint}"
+    if kind == "string_type":
+        return f"{field}: expected text, got {detail['input']!r} (put it in quotes)"
     message = detail["msg"].removeprefix("Value error, ")
     return f"{field}: {message}"
 

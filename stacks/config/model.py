@@ -18,6 +18,7 @@ REGION = r"^[a-z]{2}-[a-z]+-\d$"
 ACCOUNT_ID = r"^\d{12}$"
 IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"
 PG_IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
+KUBERNETES_VERSION = r"^1\.(3[3-9]|[4-9]\d)$"
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
@@ -44,13 +45,19 @@ def _limited_public_cidr(cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
     return cidr
 
 
+def _at_least_two(zones: list[str]) -> list[str]:
+    if len(zones) < 2:
+        raise ValueError(f"at least 2 availability zones are needed (EKS and RDS span two or more); {len(zones)} given")
+    return zones
+
+
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 
 
 class Strict(BaseModel):
     """Frozen, and unknown keys are errors: a typo must never be silently ignored."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class StateBackend(Strict):
@@ -70,7 +77,9 @@ class SubnetPrefixes(Strict):
 
 class Network(Strict):
     cidr: Annotated[ipaddress.IPv4Network, AfterValidator(_private_network)]
-    availability_zones: list[Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+-\d[a-z]$")]]
+    availability_zones: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z]{2}-[a-z]+-\d[a-z]$")]], AfterValidator(_at_least_two)
+    ]
     nat_gateways: Annotated[int, Field(ge=1)]
     subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
     flow_log_retention_days: LogRetentionDays = 365
@@ -88,7 +97,7 @@ class NodeGroup(Strict):
 
 
 class Cluster(Strict):
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.(3[3-9]|[4-9]\d)$")]
+    kubernetes_version: Annotated[str, Field(pattern=KUBERNETES_VERSION)]
     public_access_cidrs: list[Annotated[ipaddress.IPv4Network, AfterValidator(_limited_public_cidr)]]
     admin_principal_arns: Annotated[list[Annotated[str, Field(pattern=IAM_PRINCIPAL_ARN)]], Field(min_length=1)]
     log_retention_days: LogRetentionDays = 365
