@@ -1,0 +1,24 @@
+"""checkov over every synthesized stack: no finding without a written reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.policy.scanners import run_checkov, suppressions, unexplained
+
+pytestmark = pytest.mark.scanner
+
+
+def test_every_stack_passes_checkov_or_has_a_reason(synth_dir: Path) -> None:
+    findings = run_checkov(synth_dir / "stacks", "terraform_json")
+    open_findings, stale = unexplained(findings, suppressions("checkov"))
+    assert open_findings == [], "checkov findings without a suppression:\n" + "\n".join(open_findings)
+    assert stale == [], f"suppressions that match nothing any more: {stale}"
+
+
+def test_every_suppression_has_a_one_line_reason() -> None:
+    for entry in suppressions("checkov"):
+        assert entry.reason.strip() and "\n" not in entry.reason.strip(), entry
+        assert entry.where, entry

@@ -1,0 +1,123 @@
+"""The cluster stack: control-plane hardening, node hardening, add-on identities."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks.config import Environment
+from stacks.constructs.eks_cluster import CONTROL_PLANE_LOG_TYPES
+from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
+
+ENVS = ["dev", "prod"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_control_plane_is_private_first_and_encrypted(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    stack = stacks[f"{env}-cluster"]
+    cluster = only(stack, "aws_eks_cluster")
+    vpc = cluster["vpc_config"]
+    assert vpc["endpoint_private_access"] is True
+    assert vpc["public_access_cidrs"] == [str(c) for c in environments[env].cluster.public_access_cidrs]
+    assert "0.0.0.0/0" not in vpc["public_access_cidrs"]
+    assert all(remote(subnet, f"{env}-network") for subnet in vpc["subnet_ids"])
+    key_name, key = by_path(stack, "aws_kms_key", "secrets-key/key")
+    assert cluster["encryption_config"] == {
+        "provider": {"key_arn": ref("aws_kms_key", key_name, "arn")},
+        "resources": ["secrets"],
+    }
+    assert key["enable_key_rotation"] is True
+    assert cluster["enabled_cluster_log_types"] == list(CONTROL_PLANE_LOG_TYPES)
+    assert cluster["version"] == environments[env].cluster.kubernetes_version
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_access_is_by_access_entries_for_configured_admins_only(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    stack = stacks[f"{env}-cluster"]
+    cluster = only(stack, "aws_eks_cluster")
+    assert cluster["access_config"] == {
+        "authentication_mode": "API",
+        "bootstrap_cluster_creator_admin_permissions": False,
+    }
+    entries = sorted(entry["principal_arn"] for entry in resources(stack, "aws_eks_access_entry").values())
+    assert entries == sorted(environments[env].cluster.admin_principal_arns)
+    policies = resources(stack, "aws_eks_access_policy_association").values()
+    assert {p["policy_arn"].rsplit("/", 1)[1] for p in policies} == {"AmazonEKSClusterAdminPolicy"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_nodes_require_imdsv2_with_one_hop_and_encrypted_disks(stacks: dict[str, Document], env: str) -> None:
+    template = only(stacks[f"{env}-cluster"], "aws_launch_template")
+    assert template["metadata_options"]["http_tokens"] == "required"
+    assert template["metadata_options"]["http_put_response_hop_limit"] == 1
+    assert [m["ebs"]["encrypted"] for m in template["block_device_mappings"]] == ["true"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_node_groups_use_the_template_in_private_subnets(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    stack = stacks[f"{env}-cluster"]
+    template_name, _ = by_path(stack, "aws_launch_template", "launch-template")
+    group = only(stack, "aws_eks_node_group")
+    spec = environments[env].cluster.node_groups[0]
+    assert group["ami_type"].startswith("AL2023_")
+    assert group["launch_template"]["id"] == ref("aws_launch_template", template_name, "id")
+    assert group["instance_types"] == spec.instance_types
+    assert all(remote(subnet, f"{env}-network") for subnet in group["subnet_ids"])
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_node_role_carries_no_add_on_permissions(stacks: dict[str, Document], env: str) -> None:
+    stack = stacks[f"{env}-cluster"]
+    role_name, _ = by_path(stack, "aws_iam_role", "nodes-general/role/role")
+    attached = sorted(
+        a["policy_arn"].rsplit("/", 1)[1]
+        for a in resources(stack, "aws_iam_role_policy_attachment").values()
+        if a["role"] == ref("aws_iam_role", role_name, "name")
+    )
+    assert attached == ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_core_add_ons_are_installed(stacks: dict[str, Document], env: str) -> None:
+    addons = {a["addon_name"] for a in resources(stacks[f"{env}-cluster"], "aws_eks_addon").values()}
+    assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+
+
+@pytest.mark.parametrize(
+    ("addon", "service_account"), [("vpc-cni", "aws-node"), ("aws-ebs-csi-driver", "ebs-csi-controller-sa")]
+)
+def test_add_on_roles_trust_only_this_clusters_pod_identity(
+    stacks: dict[str, Document], addon: str, service_account: str
+) -> None:
+    stack = stacks["prod-cluster"]
+    _, installed = by_path(stack, "aws_eks_addon", f"addons/{addon}")
+    [association] = installed["pod_identity_association"]
+    assert association["service_account"] == service_account
+    role_name = association["role_arn"].split(".")[1]
+    trust_name = resources(stack, "aws_iam_role")[role_name]["assume_role_policy"].split(".")[2]
+    [statement] = data_sources(stack, "aws_iam_policy_document")[trust_name]["statement"]
+    assert statement["principals"] == [{"identifiers": ["pods.eks.amazonaws.com"], "type": "Service"}]
+    cluster_name, _ = by_path(stack, "aws_eks_cluster", "eks/cluster")
+    assert {"test": "ArnEquals", "values": [ref("aws_eks_cluster", cluster_name, "arn")], "variable": "aws:SourceArn"} in (
+        statement["condition"]
+    )
+
+
+def test_vpc_cni_enforces_network_policies(stacks: dict[str, Document]) -> None:
+    _, cni = by_path(stacks["dev-cluster"], "aws_eks_addon", "addons/vpc-cni")
+    assert json.loads(cni["configuration_values"]) == {"enableNetworkPolicy": "true"}
+
+
+def test_workload_add_ons_wait_for_nodes(stacks: dict[str, Document]) -> None:
+    stack = stacks["dev-cluster"]
+    group_name, _ = by_path(stack, "aws_eks_node_group", "nodes-general/node-group")
+    for addon in ("coredns", "aws-ebs-csi-driver"):
+        _, body = by_path(stack, "aws_eks_addon", f"addons/{addon}")
+        assert f"aws_eks_node_group.{group_name}" in body["depends_on"]
