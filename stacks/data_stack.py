@@ -37,5 +37,9 @@ class DataStack(EnvironmentStack):
         self.database: DatabaseOutputs = database.outputs
         self.registry_url = registry.url
         self.output("database_address", database.outputs.address, "PostgreSQL host name")
-        self.output("database_secret_arn", database.outputs.master_secret_arn, "Secrets Manager ARN of the RDS-managed master secret")
+        self.output(
+            "database_secret_arn",
+            database.outputs.master_secret_arn,
+            "Secrets Manager ARN of the RDS-managed master secret",
+        )
         self.output("repository_url", registry.url, "ECR repository of the app image")

@@ -28,12 +28,22 @@ class NetworkStack(EnvironmentStack):
             cluster_name=cluster_name(env),
         )
         logs_key = EncryptionKey(
-            self, "logs-key", alias=f"{name}-logs", description=f"{name} flow logs",
-            account_id=env.account_id, region=env.region, for_cloudwatch_logs=True,
+            self,
+            "logs-key",
+            alias=f"{name}-logs",
+            description=f"{name} flow logs",
+            account_id=env.account_id,
+            region=env.region,
+            for_cloudwatch_logs=True,
         )
         FlowLogs(
-            self, "flow-logs", name=name, vpc_id=network.outputs.vpc_id,
-            retention_days=env.network.flow_log_retention_days, key_arn=logs_key.arn, account_id=env.account_id,
+            self,
+            "flow-logs",
+            name=name,
+            vpc_id=network.outputs.vpc_id,
+            retention_days=env.network.flow_log_retention_days,
+            key_arn=logs_key.arn,
+            account_id=env.account_id,
         )
         self.outputs: NetworkOutputs = network.outputs
         self.output("vpc_id", network.outputs.vpc_id, "VPC id")

@@ -61,10 +61,8 @@ def _node_groups(env: Environment) -> Iterator[Problem]:
         if names[group.name] > 1:
             yield f"{where}.name", f"{group.name!r} is used by more than one node group"
         if not group.min_size <= group.desired_size <= group.max_size:
-            yield (
-                f"{where}.desired_size",
-                f"needs min_size ≤ desired_size ≤ max_size, got {group.min_size} ≤ {group.desired_size} ≤ {group.max_size}",
-            )
+            sizes = f"{group.min_size} ≤ {group.desired_size} ≤ {group.max_size}"
+            yield f"{where}.desired_size", f"needs min_size ≤ desired_size ≤ max_size, got {sizes}"
         arm = group.ami_type.startswith("AL2023_ARM")
         for position, instance_type in enumerate(group.instance_types):
             graviton = GRAVITON_FAMILY.match(instance_type) is not None

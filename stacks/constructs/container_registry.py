@@ -36,7 +36,9 @@ def lifecycle_rules(*, untagged_expiry_days: int, images_to_keep: int) -> str:
 
 
 class ContainerRegistry(Construct):
-    def __init__(self, scope: Construct, id_: str, *, name: str, untagged_expiry_days: int, images_to_keep: int) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, name: str, untagged_expiry_days: int, images_to_keep: int
+    ) -> None:
         super().__init__(scope, id_)
         self.repository = aws.ecr_repository.EcrRepository(
             self,

@@ -29,7 +29,9 @@ AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
 
 
 class CoreAddons(Construct):
-    def __init__(self, scope: Construct, id_: str, *, cluster: ClusterOutputs, role_prefix: str, account_id: str) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, cluster: ClusterOutputs, role_prefix: str, account_id: str
+    ) -> None:
         super().__init__(scope, id_)
         self._cluster = cluster
         self._role_prefix = role_prefix
@@ -42,15 +44,22 @@ class CoreAddons(Construct):
 
     def _addon(self, name: str, depends_on: Sequence[Any]) -> Any:
         version = aws.data_aws_eks_addon_version.DataAwsEksAddonVersion(
-            self, f"{name}-version", addon_name=name,
-            kubernetes_version=self._cluster.kubernetes_version, most_recent=False,
+            self,
+            f"{name}-version",
+            addon_name=name,
+            kubernetes_version=self._cluster.kubernetes_version,
+            most_recent=False,
         )
         identities = []
         if name in ADDON_IDENTITIES:
             service_account, policy = ADDON_IDENTITIES[name]
             role = PodIdentityRole(
-                self, f"{name}-role", name=f"{self._role_prefix}-{name}",
-                account_id=self._account_id, cluster_arn=self._cluster.arn, managed_policies=[policy],
+                self,
+                f"{name}-role",
+                name=f"{self._role_prefix}-{name}",
+                account_id=self._account_id,
+                cluster_arn=self._cluster.arn,
+                managed_policies=[policy],
             )
             identities.append(
                 aws.eks_addon.EksAddonPodIdentityAssociation(service_account=service_account, role_arn=role.arn)

@@ -46,19 +46,30 @@ class EksCluster(Construct):
     ) -> None:
         super().__init__(scope, id_)
         secrets_key = EncryptionKey(
-            self, "secrets-key", alias=f"{name}-secrets", description=f"Envelope encryption of {name} Kubernetes secrets",
-            account_id=account_id, region=region,
+            self,
+            "secrets-key",
+            alias=f"{name}-secrets",
+            description=f"Envelope encryption of {name} Kubernetes secrets",
+            account_id=account_id,
+            region=region,
         )
         logs_key = EncryptionKey(
-            self, "logs-key", alias=f"{name}-logs", description=f"{name} control-plane logs",
-            account_id=account_id, region=region, for_cloudwatch_logs=True,
+            self,
+            "logs-key",
+            alias=f"{name}-logs",
+            description=f"{name} control-plane logs",
+            account_id=account_id,
+            region=region,
+            for_cloudwatch_logs=True,
         )
         # EKS writes to this exact name; creating it first sets retention and encryption.
         log_group = encrypted_log_group(
             self, "log-group", name=f"/aws/eks/{name}/cluster", retention_days=log_retention_days, key_arn=logs_key.arn
         )
         role = ServiceRole(
-            self, "role", name=f"{name}-cluster",
+            self,
+            "role",
+            name=f"{name}-cluster",
             trust=service_trust("eks.amazonaws.com", account_id=account_id, extra_actions=["sts:TagSession"]),
             managed_policies=["AmazonEKSClusterPolicy"],
         )
@@ -93,8 +104,12 @@ class EksCluster(Construct):
                 self, f"admin-{index}", cluster_name=self.cluster.name, principal_arn=principal, type="STANDARD"
             )
             aws.eks_access_policy_association.EksAccessPolicyAssociation(
-                self, f"admin-{index}-policy", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
-                policy_arn=CLUSTER_ADMIN_POLICY, access_scope={"type": "cluster"},
+                self,
+                f"admin-{index}-policy",
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope={"type": "cluster"},
             )
         self.outputs = ClusterOutputs(
             name=self.cluster.name,

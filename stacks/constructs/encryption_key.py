@@ -39,7 +39,13 @@ class EncryptionKey(Construct):
             statements.append(
                 {
                     "sid": "CloudWatchLogsEncrypts",
-                    "actions": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    "actions": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
                     "resources": ["*"],
                     "principals": [{"type": "Service", "identifiers": [f"logs.{region}.amazonaws.com"]}],
                     "condition": [

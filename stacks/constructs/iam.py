@@ -25,9 +25,13 @@ def policy_document(scope: Construct, id_: str, statements: Sequence[Statement])
         module.DataAwsIamPolicyDocumentStatement(
             **{
                 **statement,
-                "principals": [module.DataAwsIamPolicyDocumentStatementPrincipals(**p) for p in statement.get("principals", [])]
+                "principals": [
+                    module.DataAwsIamPolicyDocumentStatementPrincipals(**p) for p in statement.get("principals", [])
+                ]
                 or None,
-                "condition": [module.DataAwsIamPolicyDocumentStatementCondition(**c) for c in statement.get("condition", [])]
+                "condition": [
+                    module.DataAwsIamPolicyDocumentStatementCondition(**c) for c in statement.get("condition", [])
+                ]
                 or None,
             }
         )

@@ -48,7 +48,9 @@ class Network(Construct):
         aws.default_security_group.DefaultSecurityGroup(
             self, "default-security-group", vpc_id=self.vpc.id, tags={"Name": f"{name}-default-closed"}
         )
-        gateway = aws.internet_gateway.InternetGateway(self, "internet-gateway", vpc_id=self.vpc.id, tags={"Name": name})
+        gateway = aws.internet_gateway.InternetGateway(
+            self, "internet-gateway", vpc_id=self.vpc.id, tags={"Name": name}
+        )
 
         def subnets(tier: str, blocks: tuple[IPv4Network, ...], tags: dict[str, str]) -> list[Any]:
             return [
@@ -68,10 +70,15 @@ class Network(Construct):
         private = subnets("private", plan.private, {"kubernetes.io/role/internal-elb": "1", **cluster_tag})
         database = subnets("database", plan.database, {})
 
-        public_routes = aws.route_table.RouteTable(self, "public-routes", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"})
+        public_routes = aws.route_table.RouteTable(
+            self, "public-routes", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"}
+        )
         aws.route.Route(
-            self, "public-default-route", route_table_id=public_routes.id,
-            destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id,
+            self,
+            "public-default-route",
+            route_table_id=public_routes.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=gateway.id,
         )
         for zone, subnet in zip(zones, public, strict=True):
             aws.route_table_association.RouteTableAssociation(
@@ -83,8 +90,12 @@ class Network(Construct):
             address = aws.eip.Eip(self, f"nat-{zone}-address", domain="vpc", tags={"Name": f"{name}-nat-{zone}"})
             nats.append(
                 aws.nat_gateway.NatGateway(
-                    self, f"nat-{zone}", allocation_id=address.id, subnet_id=public[index].id,
-                    tags={"Name": f"{name}-{zone}"}, depends_on=[gateway],
+                    self,
+                    f"nat-{zone}",
+                    allocation_id=address.id,
+                    subnet_id=public[index].id,
+                    tags={"Name": f"{name}-{zone}"},
+                    depends_on=[gateway],
                 )
             )
 
@@ -96,8 +107,11 @@ class Network(Construct):
                 self, f"private-{zone}-routes", vpc_id=self.vpc.id, tags={"Name": f"{name}-private-{zone}"}
             )
             aws.route.Route(
-                self, f"private-{zone}-default-route", route_table_id=routes.id,
-                destination_cidr_block="0.0.0.0/0", nat_gateway_id=nats[index % len(nats)].id,
+                self,
+                f"private-{zone}-default-route",
+                route_table_id=routes.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nats[index % len(nats)].id,
             )
             aws.route_table_association.RouteTableAssociation(
                 self, f"private-{zone}-association", subnet_id=subnet.id, route_table_id=routes.id
@@ -114,7 +128,10 @@ class Network(Construct):
 
         # Image layers (ECR stores them in S3) and other S3 traffic skip the NAT gateways.
         aws.vpc_endpoint.VpcEndpoint(
-            self, "s3-endpoint", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{zones[0][:-1]}.s3",
+            self,
+            "s3-endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{zones[0][:-1]}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[table.id for table in [*private_route_tables, database_routes]],
             tags={"Name": f"{name}-s3"},

@@ -30,7 +30,9 @@ class ManagedNodeGroup(Construct):
         # Nodes may join the cluster and pull images; nothing more. The VPC CNI and every
         # other add-on get their AWS permissions through Pod Identity, not the node role.
         role = ServiceRole(
-            self, "role", name=f"{name}-node",
+            self,
+            "role",
+            name=f"{name}-node",
             trust=service_trust("ec2.amazonaws.com", account_id=account_id),
             managed_policies=["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"],
         )

@@ -53,39 +53,65 @@ class PostgresDatabase(Construct):
     ) -> None:
         super().__init__(scope, id_)
         key = EncryptionKey(
-            self, "key", alias=identifier, description=f"{identifier} storage, snapshots, Performance Insights and master secret",
-            account_id=account_id, region=region,
+            self,
+            "key",
+            alias=identifier,
+            description=f"{identifier} storage, snapshots, Performance Insights and master secret",
+            account_id=account_id,
+            region=region,
         )
         logs_key = EncryptionKey(
-            self, "logs-key", alias=f"{identifier}-logs", description=f"{identifier} exported logs",
-            account_id=account_id, region=region, for_cloudwatch_logs=True,
+            self,
+            "logs-key",
+            alias=f"{identifier}-logs",
+            description=f"{identifier} exported logs",
+            account_id=account_id,
+            region=region,
+            for_cloudwatch_logs=True,
         )
         log_groups = [
             encrypted_log_group(
-                self, f"{kind}-logs", name=f"/aws/rds/instance/{identifier}/{kind}",
-                retention_days=spec.log_retention_days, key_arn=logs_key.arn,
+                self,
+                f"{kind}-logs",
+                name=f"/aws/rds/instance/{identifier}/{kind}",
+                retention_days=spec.log_retention_days,
+                key_arn=logs_key.arn,
             )
             for kind in LOG_EXPORTS
         ]
         subnets = aws.db_subnet_group.DbSubnetGroup(self, "subnets", name=identifier, subnet_ids=list(subnet_ids))
         firewall = aws.security_group.SecurityGroup(
-            self, "security-group", name=identifier, vpc_id=vpc_id,
+            self,
+            "security-group",
+            name=identifier,
+            vpc_id=vpc_id,
             description=f"PostgreSQL {identifier}: reachable only from the EKS cluster",
         )
         aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
-            self, "from-cluster", security_group_id=firewall.id, referenced_security_group_id=client_security_group_id,
-            ip_protocol="tcp", from_port=5432, to_port=5432, description="PostgreSQL from EKS nodes and pods",
+            self,
+            "from-cluster",
+            security_group_id=firewall.id,
+            referenced_security_group_id=client_security_group_id,
+            ip_protocol="tcp",
+            from_port=5432,
+            to_port=5432,
+            description="PostgreSQL from EKS nodes and pods",
         )
         major = spec.engine_version.split(".")[0]
         parameters = aws.db_parameter_group.DbParameterGroup(
-            self, "parameters", name=identifier, family=f"postgres{major}",
+            self,
+            "parameters",
+            name=identifier,
+            family=f"postgres{major}",
             parameter=[
                 aws.db_parameter_group.DbParameterGroupParameter(name=name, value=value)
                 for name, value in PARAMETERS.items()
             ],
         )
         monitoring = ServiceRole(
-            self, "monitoring-role", name=f"{identifier}-monitoring",
+            self,
+            "monitoring-role",
+            name=f"{identifier}-monitoring",
             trust=service_trust("monitoring.rds.amazonaws.com", account_id=account_id),
             managed_policies=["service-role/AmazonRDSEnhancedMonitoringRole"],
         )

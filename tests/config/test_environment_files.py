@@ -38,7 +38,11 @@ def rename(old: str, new: str) -> Mutation:
 
 CASES: list[tuple[str, Mutation, list[str]]] = [
     ("host bits in cidr", set_in("network.cidr", "10.10.0.1/16"), ["network.cidr: Input is not a valid IPv4 network"]),
-    ("public cidr", set_in("network.cidr", "8.8.0.0/16"), ["network.cidr: 8.8.0.0/16 is not a private (RFC 1918) range"]),
+    (
+        "public cidr",
+        set_in("network.cidr", "8.8.0.0/16"),
+        ["network.cidr: 8.8.0.0/16 is not a private (RFC 1918) range"],
+    ),
     (
         "subnet larger than vpc",
         set_in("network.cidr", "10.10.0.0/20"),
@@ -55,7 +59,9 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
     (
         "one zone",
         set_in("network.availability_zones", ["eu-west-1a"]),
-        ["network.availability_zones: at least 2 availability zones are needed (EKS and RDS span two or more); 1 given"],
+        [
+            "network.availability_zones: at least 2 availability zones are needed (EKS and RDS span two or more); 1 given"
+        ],
     ),
     (
         "zone outside region",
@@ -86,9 +92,17 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         ["domain: 'not a domain' is not a valid lowercase domain name (e.g. dev.example.com)"],
     ),
     ("unknown top-level key", rename("tags", "tagz"), ["tagz: unknown key (did you mean 'tags'?)"]),
-    ("unknown nested key", set_in("network.cidrr", "10.0.0.0/16"), ["network.cidrr: unknown key (did you mean 'cidr'?)"]),
+    (
+        "unknown nested key",
+        set_in("network.cidrr", "10.0.0.0/16"),
+        ["network.cidrr: unknown key (did you mean 'cidr'?)"],
+    ),
     ("missing key", lambda data: data.pop("database"), ["database: required key is missing"]),
-    ("unquoted account id", set_in("account_id", 111111111111), ["account_id: expected text, got 111111111111 (put it in quotes)"]),
+    (
+        "unquoted account id",
+        set_in("account_id", 111111111111),
+        ["account_id: expected text, got 111111111111 (put it in quotes)"],
+    ),
     (
         "node group sizes",
         set_in("cluster.node_groups.0.min_size", 3),
@@ -110,14 +124,22 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
     (
         "unsupported Kubernetes",
         set_in("cluster.kubernetes_version", "1.28"),
-        ['cluster.kubernetes_version: \'1.28\' must be a Kubernetes version EKS supports, 1.33 or newer, quoted (e.g. "1.35")'],
+        [
+            "cluster.kubernetes_version: '1.28' must be a Kubernetes version EKS supports, 1.33 or newer, quoted (e.g. \"1.35\")"
+        ],
     ),
     (
         "retention CloudWatch refuses",
         set_in("network.flow_log_retention_days", 45),
-        ["network.flow_log_retention_days: 45 is not a CloudWatch Logs retention period (use one of 30, 90, 365, 731, …)"],
+        [
+            "network.flow_log_retention_days: 45 is not a CloudWatch Logs retention period (use one of 30, 90, 365, 731, …)"
+        ],
     ),
-    ("reserved tag", set_in("tags.Environment", "x"), ["tags.Environment: is set by the stacks for every resource; remove it here"]),
+    (
+        "reserved tag",
+        set_in("tags.Environment", "x"),
+        ["tags.Environment: is set by the stacks for every resource; remove it here"],
+    ),
     (
         "production without safeguards",
         set_in("tier", "production"),
@@ -164,11 +186,17 @@ def test_broken_field_is_reported_exactly(tmp_path: Path, mutation: Mutation, ex
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("tier: production\nnetwork:\n  cidr: [\n", "line 4, column 1: not valid YAML: expected the node content, but found '<stream end>'"),
+        (
+            "tier: production\nnetwork:\n  cidr: [\n",
+            "line 4, column 1: not valid YAML: expected the node content, but found '<stream end>'",
+        ),
         ("", "the file is empty; start from environments/dev.yaml"),
         ("# only a comment\n", "the file is empty; start from environments/dev.yaml"),
         ("- a\n- b\n", "the top level must be a mapping of keys, not a list"),
-        ("tier: production\ntier: non-production\n", "line 2, column 1: not valid YAML: key 'tier' appears twice in one mapping"),
+        (
+            "tier: production\ntier: non-production\n",
+            "line 2, column 1: not valid YAML: key 'tier' appears twice in one mapping",
+        ),
         ("name: dev\n", "name: comes from the file name (dev); remove this key"),
     ],
     ids=["syntax error", "empty", "comment only", "not a mapping", "duplicate key", "name key"],

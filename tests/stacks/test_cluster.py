@@ -105,9 +105,11 @@ def test_add_on_roles_trust_only_this_clusters_pod_identity(
     [statement] = data_sources(stack, "aws_iam_policy_document")[trust_name]["statement"]
     assert statement["principals"] == [{"identifiers": ["pods.eks.amazonaws.com"], "type": "Service"}]
     cluster_name, _ = by_path(stack, "aws_eks_cluster", "eks/cluster")
-    assert {"test": "ArnEquals", "values": [ref("aws_eks_cluster", cluster_name, "arn")], "variable": "aws:SourceArn"} in (
-        statement["condition"]
-    )
+    assert {
+        "test": "ArnEquals",
+        "values": [ref("aws_eks_cluster", cluster_name, "arn")],
+        "variable": "aws:SourceArn",
+    } in (statement["condition"])
 
 
 def test_vpc_cni_enforces_network_policies(stacks: dict[str, Document]) -> None:

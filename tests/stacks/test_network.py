@@ -18,7 +18,9 @@ def test_subnets_follow_the_plan_and_carry_load_balancer_tags(stacks: dict[str, 
         by_tier.setdefault(subnet["tags"]["tier"], []).append(subnet)
         assert subnet["map_public_ip_on_launch"] is False
     cluster_tag = f"kubernetes.io/cluster/acme-{env}-eks"
-    assert all(s["tags"]["kubernetes.io/role/elb"] == "1" and s["tags"][cluster_tag] == "shared" for s in by_tier["public"])
+    assert all(
+        s["tags"]["kubernetes.io/role/elb"] == "1" and s["tags"][cluster_tag] == "shared" for s in by_tier["public"]
+    )
     assert all(
         s["tags"]["kubernetes.io/role/internal-elb"] == "1" and s["tags"][cluster_tag] == "shared"
         for s in by_tier["private"]
@@ -71,6 +73,8 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_group(
 def test_s3_endpoint_serves_private_and_database_routes(stacks: dict[str, Document], env: str) -> None:
     network = stacks[f"{env}-network"]
     endpoint = only(network, "aws_vpc_endpoint")
-    tables = {name for name, body in resources(network, "aws_route_table").items() if "public" not in body["tags"]["Name"]}
+    tables = {
+        name for name, body in resources(network, "aws_route_table").items() if "public" not in body["tags"]["Name"]
+    }
     assert endpoint["vpc_endpoint_type"] == "Gateway"
     assert {r.split(".")[1] for r in endpoint["route_table_ids"]} == tables

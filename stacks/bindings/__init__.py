@@ -10,9 +10,10 @@ plus its `_jsii` assembly, and a submodule is imported the first time it is name
     from stacks.bindings import aws
     aws.vpc.Vpc(self, "vpc", cidr_block="10.0.0.0/16")
 
-`FULL_PROVIDER_IMPORT=1` forces the normal import path (the benchmark and the
-byte-identity test compare the two). If the shell cannot be set up, the normal import
-is used as well. This is also the one place to change if the bindings are ever
+The Node.js side gets the same treatment (`lazy_provider_index.cjs`, set up by
+`node_runtime.py`). `FULL_PROVIDER_IMPORT=1` forces the normal import path on both
+sides (the benchmark and the byte-identity test compare the two). If the shell cannot
+be set up, the normal import is used as well. This is also the one place to change if the bindings are ever
 swapped for another build of the same providers (e.g. CDK Terrain's).
 """
 
@@ -20,15 +21,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import sys
 from types import ModuleType
 
-FULL_IMPORT_VARIABLE = "FULL_PROVIDER_IMPORT"
-
-
-def full_import_requested() -> bool:
-    return os.environ.get(FULL_IMPORT_VARIABLE, "") not in ("", "0", "false")
+from stacks.bindings.node_runtime import full_import_requested
 
 
 class LazyProvider:
