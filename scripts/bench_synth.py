@@ -62,9 +62,8 @@ def run_once(full_import: bool, outdir: Path) -> tuple[float, int]:
         time.sleep(0.02)
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
-        sys.exit(
-            f"synth failed ({'normal' if full_import else 'fast'} import): {process.stderr.read().decode()[-2000:]}"
-        )
+        errors = process.stderr.read().decode() if process.stderr else ""
+        sys.exit(f"synth failed ({'normal' if full_import else 'fast'} import): {errors[-2000:]}")
     return elapsed, peak
 
 
@@ -80,12 +79,12 @@ def main() -> None:
                 results[mode].append((elapsed, peak))
                 print(f"round {round_number} {mode:<6} {elapsed:6.2f} s  {peak / 2**20:7.0f} MiB", flush=True)
     medians = {
-        mode: (statistics.median(t for t, _ in runs), statistics.median(m for _, m in runs))
+        mode: (statistics.median(t for t, _ in runs), statistics.median(float(m) for _, m in runs))
         for mode, runs in results.items()
     }
     print(f"\nmedian of {rounds} runs, {os.cpu_count()} cores, whole app (every environment, every stack):")
-    for mode, (elapsed, peak) in medians.items():
-        print(f"  {mode:<6} import  {elapsed:6.2f} s  {peak / 2**20:7.0f} MiB peak RSS")
+    for mode, (median_time, median_rss) in medians.items():
+        print(f"  {mode:<6} import  {median_time:6.2f} s  {median_rss / 2**20:7.0f} MiB peak RSS")
     (fast_t, fast_m), (normal_t, normal_m) = medians["fast"], medians["normal"]
     print(f"  speed-up {normal_t / fast_t:.1f}×   memory {fast_m / normal_m:.0%} of the normal path")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from stacks.config import Environment
@@ -13,7 +15,7 @@ ENVS = ["dev", "prod"]
 @pytest.mark.parametrize("env", ENVS)
 def test_subnets_follow_the_plan_and_carry_load_balancer_tags(stacks: dict[str, Document], env: str) -> None:
     subnets = resources(stacks[f"{env}-network"], "aws_subnet").values()
-    by_tier: dict[str, list[dict[str, object]]] = {}
+    by_tier: dict[str, list[dict[str, Any]]] = {}
     for subnet in subnets:
         by_tier.setdefault(subnet["tags"]["tier"], []).append(subnet)
         assert subnet["map_public_ip_on_launch"] is False
