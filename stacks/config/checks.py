@@ -1,15 +1,19 @@
-"""Rules that relate several fields; run once every field is valid on its own.
+"""Rules that relate several fields.
 
-Each rule returns `(field path, message)` pairs so that one run reports every problem.
+A rule runs as soon as the top-level sections it reads are valid on their own, so a
+file with a bad CIDR still hears about its node-group sizes in the same run. Each rule
+yields `(field path, message)` pairs.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
-from stacks.config.model import Environment
+from stacks.config.model import Cluster, Database, Network
 from stacks.config.subnets import SubnetPlanError, plan_subnets
 
 # Tags the stacks set on every resource; an environment file must not override them.
@@ -19,44 +23,44 @@ RESERVED_TAGS = ("Project", "Environment", "ManagedBy", "Repository")
 GRAVITON_FAMILY = re.compile(r"^[a-z]+\d+g")
 
 Problem = tuple[str, str]
+Rule = Callable[..., Iterator[Problem]]
 
 
-def cross_field_problems(env: Environment) -> list[Problem]:
-    return [
-        *_zones(env),
-        *_subnets(env),
-        *_node_groups(env),
-        *_database(env),
-        *_tags(env),
-        *_production_tier(env),
-    ]
+def cross_field_problems(sections: Mapping[str, Any]) -> list[Problem]:
+    """Run every rule whose inputs (its parameter names) are among the valid `sections`."""
+    problems: list[Problem] = []
+    for rule in RULES:
+        needs = list(inspect.signature(rule).parameters)
+        if all(name in sections for name in needs):
+            problems.extend(rule(**{name: sections[name] for name in needs}))
+    return problems
 
 
-def _zones(env: Environment) -> Iterator[Problem]:
-    zones = env.network.availability_zones
+def _zones(region: str, network: Network) -> Iterator[Problem]:
+    zones = network.availability_zones
     for index, zone in enumerate(zones):
-        if zone[:-1] != env.region:
-            yield f"network.availability_zones[{index}]", f"{zone} is not in region {env.region}"
+        if zone[:-1] != region:
+            yield f"network.availability_zones[{index}]", f"{zone} is not in region {region}"
     for zone, count in Counter(zones).items():
         if count > 1:
             yield "network.availability_zones", f"{zone} is listed {count} times"
-    if env.network.nat_gateways > len(zones):
+    if network.nat_gateways > len(zones):
         yield (
             "network.nat_gateways",
-            f"{env.network.nat_gateways} NAT gateways need as many availability zones; {len(zones)} configured",
+            f"{network.nat_gateways} NAT gateways need as many availability zones; {len(zones)} configured",
         )
 
 
-def _subnets(env: Environment) -> Iterator[Problem]:
+def _subnets(network: Network) -> Iterator[Problem]:
     try:
-        plan_subnets(env.network.cidr, len(env.network.availability_zones), env.network.subnet_prefixes.model_dump())
+        plan_subnets(network.cidr, len(network.availability_zones), network.subnet_prefixes.model_dump())
     except SubnetPlanError as error:
         yield error.field, str(error)
 
 
-def _node_groups(env: Environment) -> Iterator[Problem]:
-    names = Counter(group.name for group in env.cluster.node_groups)
-    for index, group in enumerate(env.cluster.node_groups):
+def _node_groups(cluster: Cluster) -> Iterator[Problem]:
+    names = Counter(group.name for group in cluster.node_groups)
+    for index, group in enumerate(cluster.node_groups):
         where = f"cluster.node_groups[{index}]"
         if names[group.name] > 1:
             yield f"{where}.name", f"{group.name!r} is used by more than one node group"
@@ -65,43 +69,44 @@ def _node_groups(env: Environment) -> Iterator[Problem]:
             yield f"{where}.desired_size", f"needs min_size ≤ desired_size ≤ max_size, got {sizes}"
         arm = group.ami_type.startswith("AL2023_ARM")
         for position, instance_type in enumerate(group.instance_types):
-            graviton = GRAVITON_FAMILY.match(instance_type) is not None
-            if arm != graviton:
+            if arm != (GRAVITON_FAMILY.match(instance_type) is not None):
                 yield (
                     f"{where}.instance_types[{position}]",
                     f"{instance_type} does not match ami_type {group.ami_type}",
                 )
 
 
-def _database(env: Environment) -> Iterator[Problem]:
-    db = env.database
-    if db.max_allocated_storage_gib < db.allocated_storage_gib:
+def _storage(database: Database) -> Iterator[Problem]:
+    if database.max_allocated_storage_gib < database.allocated_storage_gib:
         yield (
             "database.max_allocated_storage_gib",
-            f"{db.max_allocated_storage_gib} is below allocated_storage_gib ({db.allocated_storage_gib})",
+            f"{database.max_allocated_storage_gib} is below allocated_storage_gib ({database.allocated_storage_gib})",
         )
 
 
-def _tags(env: Environment) -> Iterator[Problem]:
-    for key in env.tags:
+def _reserved_tags(tags: dict[str, str]) -> Iterator[Problem]:
+    for key in tags:
         if key in RESERVED_TAGS:
             yield f"tags.{key}", "is set by the stacks for every resource; remove it here"
 
 
-def _production_tier(env: Environment) -> Iterator[Problem]:
+def _production_tier(tier: str, network: Network, database: Database) -> Iterator[Problem]:
     """A production environment may not quietly lose data or availability."""
-    if env.tier != "production":
+    if tier != "production":
         return
     required = {
-        "database.multi_az": env.database.multi_az,
-        "database.deletion_protection": env.database.deletion_protection,
-        "database.final_snapshot": env.database.final_snapshot,
+        "database.multi_az": database.multi_az,
+        "database.deletion_protection": database.deletion_protection,
+        "database.final_snapshot": database.final_snapshot,
     }
     for field, value in required.items():
         if not value:
             yield field, "must be true when tier is production"
-    if env.database.backup_retention_days < 7:
+    if database.backup_retention_days < 7:
         yield "database.backup_retention_days", "must be at least 7 when tier is production"
-    zones = len(env.network.availability_zones)
-    if env.network.nat_gateways != zones:
+    zones = len(network.availability_zones)
+    if network.nat_gateways != zones:
         yield "network.nat_gateways", f"must be one per availability zone ({zones}) when tier is production"
+
+
+RULES: tuple[Rule, ...] = (_zones, _subnets, _node_groups, _storage, _reserved_tags, _production_tier)

@@ -11,9 +11,9 @@ import inspect
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from stacks.config.checks import cross_field_problems
@@ -80,13 +80,18 @@ def load_environment(path: Path) -> Environment:
         raise ConfigError([f"{shown}: {problem}"]) from None
     if "name" in data:
         raise ConfigError([f"{shown}: name: comes from the file name ({path.stem}); remove this key"])
+    data = {"name": path.stem, **data}
     try:
-        env = Environment.model_validate({"name": path.stem, **data})
+        env = Environment.model_validate(data)
     except ValidationError as error:
-        raise ConfigError([f"{shown}: {_describe(detail)}" for detail in error.errors()]) from None
-    problems = cross_field_problems(env)
-    if problems:
-        raise ConfigError([f"{shown}: {field}: {message}" for field, message in problems])
+        lines = [_describe(detail) for detail in error.errors()]
+        sections = _valid_sections(data, {detail["loc"][0] for detail in error.errors() if detail["loc"]})
+        env = None
+    else:
+        lines, sections = [], {name: getattr(env, name) for name in Environment.model_fields}
+    lines += [f"{field}: {message}" for field, message in cross_field_problems(sections)]
+    if lines or env is None:
+        raise ConfigError([f"{shown}: {line}" for line in lines])
     return env
 
 
@@ -95,6 +100,20 @@ def selected_names(variable: str | None = None) -> list[str] | None:
     raw = os.environ.get("ENVIRONMENTS", "") if variable is None else variable
     names = [name.strip() for name in raw.split(",") if name.strip()]
     return names or None
+
+
+def _valid_sections(data: dict[str, Any], broken: set[int | str]) -> dict[str, Any]:
+    """The top-level fields that validate on their own, so cross-field rules can still run."""
+    sections: dict[str, Any] = {}
+    for name, field in Environment.model_fields.items():
+        if name in broken:
+            continue
+        if name in data:
+            annotation: Any = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+            sections[name] = TypeAdapter(annotation).validate_python(data[name])
+        elif not field.is_required():
+            sections[name] = field.get_default(call_default_factory=True)
+    return sections
 
 
 def _describe(detail: ErrorDetails) -> str:

@@ -152,6 +152,17 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         ],
     ),
     (
+        "field and cross-field errors together",
+        lambda data: data.update(
+            region="europe",
+            cluster={**data["cluster"], "node_groups": [{**data["cluster"]["node_groups"][0], "min_size": 3}]},
+        ),
+        [
+            "region: 'europe' is not an AWS region name (e.g. eu-west-1)",
+            "cluster.node_groups[0].desired_size: needs min_size ≤ desired_size ≤ max_size, got 3 ≤ 2 ≤ 4",
+        ],
+    ),
+    (
         "several field errors at once",
         lambda data: data.update(region="europe", database={**data["database"], "backup_retention_days": 90}),
         [
