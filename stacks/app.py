@@ -10,6 +10,7 @@ from stacks.cluster_stack import ClusterStack
 from stacks.config import Environment
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
+from stacks.platform_stack import PlatformStack
 
 
 def build_app(environments: Sequence[Environment], *, outdir: str | None = None) -> App:
@@ -17,5 +18,13 @@ def build_app(environments: Sequence[Environment], *, outdir: str | None = None)
     for env in environments:
         network = NetworkStack(app, env=env)
         cluster = ClusterStack(app, env=env, network=network.outputs)
-        DataStack(app, env=env, network=network.outputs, cluster=cluster.outputs)
+        data = DataStack(app, env=env, network=network.outputs, cluster=cluster.outputs)
+        PlatformStack(
+            app,
+            env=env,
+            network=network.outputs,
+            cluster=cluster.outputs,
+            database=data.database,
+            registry_url=data.registry_url,
+        )
     return app

@@ -1,12 +1,13 @@
-"""The base of every stack: provider, state backend and tags are attached here and only here."""
+"""The base of every stack: providers, state backend and tags are attached here and only here."""
 
 from __future__ import annotations
 
-from cdktf import S3Backend, TerraformOutput, TerraformStack
+from cdktf import Fn, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
-from stacks.bindings import aws
+from stacks.bindings import aws, helm, kubernetes
 from stacks.config import Environment
+from stacks.constructs.eks_cluster import ClusterOutputs
 from stacks.naming import stack_id
 
 
@@ -46,6 +47,26 @@ class EnvironmentStack(TerraformStack):
             # S3-native locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend predates the option.
             self.add_override("terraform.backend.s3.use_lockfile", True)
         # Without a bucket, cdktf's default local backend keeps terraform.<stack>.tfstate.
+
+    def connect_to_cluster(self, cluster: ClusterOutputs) -> None:
+        """Helm and Kubernetes providers for a cluster created by an earlier stack.
+
+        Credentials come from `aws eks get-token` at every provider call: short-lived,
+        never stored. (The `aws_eks_cluster_auth` data source would put a token into
+        the state file and expire during a long apply.)
+        """
+        token = {
+            "api_version": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster.name, "--region", self.env.region, "--output", "json"],
+        }
+        endpoint = {"host": cluster.endpoint, "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority)}
+        helm.provider.HelmProvider(
+            self, "helm", kubernetes=helm.provider.HelmProviderKubernetes(**endpoint, exec=token)
+        )
+        kubernetes.provider.KubernetesProvider(
+            self, "kubernetes", **endpoint, exec=[kubernetes.provider.KubernetesProviderExec(**token)]
+        )
 
     def output(self, name: str, value: object, description: str) -> None:
         TerraformOutput(self, name, value=value, description=description)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from stacks.config.model import Cluster, Database, Network
+from stacks.config.model import Cluster, Database, Dns, Network
 from stacks.config.subnets import SubnetPlanError, plan_subnets
 
 # Tags the stacks set on every resource; an environment file must not override them.
@@ -109,4 +109,20 @@ def _production_tier(tier: str, network: Network, database: Database) -> Iterato
         yield "network.nat_gateways", f"must be one per availability zone ({zones}) when tier is production"
 
 
-RULES: tuple[Rule, ...] = (_zones, _subnets, _node_groups, _storage, _reserved_tags, _production_tier)
+def _zone_holds_domain(domain: str, dns: Dns) -> Iterator[Problem]:
+    if dns.hosted_zone == "create" and dns.zone_name not in (None, domain):
+        yield "dns.zone_name", "only an existing zone is looked up by name; a created zone is named after domain"
+    zone = dns.zone_name or domain
+    if domain != zone and not domain.endswith("." + zone):
+        yield "dns.zone_name", f"{zone} cannot hold names under {domain}"
+
+
+RULES: tuple[Rule, ...] = (
+    _zones,
+    _subnets,
+    _node_groups,
+    _storage,
+    _reserved_tags,
+    _production_tier,
+    _zone_holds_domain,
+)

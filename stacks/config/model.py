@@ -8,7 +8,7 @@ before the slow part of synthesis starts.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -147,6 +147,41 @@ class Registry(Strict):
     images_to_keep: Annotated[int, Field(ge=1, le=1000)] = 50
 
 
+class Dns(Strict):
+    """The public hosted zone that holds the environment's names."""
+
+    # create: a new zone named `domain` (delegate it from the parent once, see the README);
+    # existing: look up the zone named `zone_name` (the domain itself or a parent of it).
+    hosted_zone: Literal["create", "existing"]
+    zone_name: Annotated[str, Field(pattern=DOMAIN, max_length=253)] | None = None
+    # Host names under `domain`, all on the one certificate: the app's, and the Flux
+    # webhook receiver's (GitHub calls it on every push).
+    app_hostname: DnsLabel = "app"
+    flux_webhook_hostname: DnsLabel = "flux-webhook"
+
+
+class Flux(Strict):
+    branch: Annotated[str, Field(pattern=r"^[\w./-]+$")] = "main"
+    # Name of a Secret in flux-system holding Git credentials, created once by hand (see
+    # the README) so that it is never in Terraform state or Git; none for a public repository.
+    git_secret_name: DnsLabel | None = None
+    # Image reflector and automation controllers, for environments whose image tags
+    # Flux writes back to Git.
+    image_automation: bool = False
+
+
+AddonName = Literal["aws-load-balancer-controller", "external-dns", "external-secrets", "flux-operator", "flux-instance"]
+
+
+class Platform(Strict):
+    # sync also deletes records whose Ingress is gone; upsert-only never deletes (prod:
+    # a mistaken change in Git cannot take a name off the internet).
+    external_dns_policy: Literal["sync", "upsert-only"]
+    flux: Flux = Flux()
+    # Escape hatch: chart values merged last over what the add-on computes.
+    addon_values: dict[AddonName, dict[str, Any]] = {}
+
+
 class Environment(Strict):
     """One deployable environment: the only input the stacks take."""
 
@@ -163,3 +198,5 @@ class Environment(Strict):
     cluster: Cluster
     database: Database
     registry: Registry = Registry()
+    dns: Dns
+    platform: Platform

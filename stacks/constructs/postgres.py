@@ -34,6 +34,7 @@ class DatabaseOutputs:
     port: str
     name: str
     master_secret_arn: str
+    key_arn: str  # encrypts the master secret, so its readers need kms:Decrypt on it
     security_group_id: str
 
 
@@ -156,5 +157,6 @@ class PostgresDatabase(Construct):
             port=Token.as_string(self.instance.port),
             name=self.instance.db_name,
             master_secret_arn=self.instance.master_user_secret.get(0).secret_arn,
+            key_arn=key.arn,
             security_group_id=firewall.id,
         )

@@ -1,0 +1,45 @@
+"""The bridge from Terraform to Flux: the contract of the `flux-system/cluster-vars` ConfigMap.
+
+Terraform writes every fact the Git side needs into that one ConfigMap; Flux
+Kustomizations read it through `postBuild.substituteFrom`, so a manifest under
+`clusters/` says `${db_host}` and never a copied value. The tests hold both sides to
+this table: every `${var}` under `clusters/` must be a key here, and the ConfigMap the
+platform stack writes has exactly these keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NAMESPACE = "flux-system"
+NAME = "cluster-vars"
+
+
+@dataclass(frozen=True)
+class BridgeKey:
+    meaning: str
+    producer: str  # the stack (or `config`) the value comes from
+
+
+CONTRACT: dict[str, BridgeKey] = {
+    "environment": BridgeKey("environment name (the file name in environments/)", "config"),
+    "cluster_name": BridgeKey("EKS cluster name", "cluster"),
+    "aws_region": BridgeKey("AWS region", "config"),
+    "aws_account_id": BridgeKey("AWS account id", "config"),
+    "vpc_id": BridgeKey("VPC id", "network"),
+    "domain": BridgeKey("the environment's DNS domain", "config"),
+    "app_host": BridgeKey("the app's host name (on the certificate)", "config"),
+    "flux_webhook_host": BridgeKey("host name of the Flux webhook receiver (on the certificate)", "config"),
+    "certificate_arn": BridgeKey("ACM certificate for app_host and flux_webhook_host", "platform"),
+    "hosted_zone_id": BridgeKey("Route 53 zone ExternalDNS writes to", "platform"),
+    "ingress_group": BridgeKey("ALB ingress group: Ingresses in it share one load balancer", "platform"),
+    "db_host": BridgeKey("PostgreSQL host name", "data"),
+    "db_port": BridgeKey("PostgreSQL port", "data"),
+    "db_name": BridgeKey("PostgreSQL database name", "data"),
+    "db_secret_arn": BridgeKey("Secrets Manager ARN of the RDS-managed master secret (username, password)", "data"),
+    "secrets_prefix": BridgeKey("name prefix of other secrets External Secrets may read", "platform"),
+    "ecr_repository_url": BridgeKey("ECR repository of the app image", "data"),
+    "load_balancer_controller_role_arn": BridgeKey("IAM role of the Load Balancer Controller", "platform"),
+    "external_dns_role_arn": BridgeKey("IAM role of ExternalDNS", "platform"),
+    "external_secrets_role_arn": BridgeKey("IAM role of External Secrets", "platform"),
+}

@@ -1,0 +1,1 @@
+"""Cluster controllers installed as Helm releases: one typed unit per controller."""

@@ -1,0 +1,64 @@
+"""Flux, installed by the Flux Operator and described by one FluxInstance.
+
+The operator (rather than the flux2 community chart) manages the Flux controllers as a
+whole: it upgrades them within the pinned minor version, applies the cluster-type
+settings for AWS, and creates the GitRepository and Kustomization that sync
+`clusters/<env>` — the same objects `flux bootstrap` would, without Terraform holding
+a Git credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stacks.constructs.addons.helm_addon import AddonProps, Chart
+
+CHARTS_REPOSITORY = "oci://ghcr.io/controlplaneio-fluxcd/charts"
+OPERATOR_CHART = Chart(repository=CHARTS_REPOSITORY, name="flux-operator", version="0.58.0")
+INSTANCE_CHART = Chart(repository=CHARTS_REPOSITORY, name="flux-instance", version="0.58.0")
+NAMESPACE = "flux-system"
+DISTRIBUTION = "2.8.x"
+CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
+IMAGE_AUTOMATION = ("image-reflector-controller", "image-automation-controller")
+
+
+def flux_operator(*, overrides: Mapping[str, Any]) -> AddonProps:
+    return AddonProps(
+        release="flux-operator",
+        namespace=NAMESPACE,
+        chart=OPERATOR_CHART,
+        values={},
+        overrides=overrides,
+        create_namespace=False,
+    )
+
+
+def flux_instance(
+    *,
+    repository_url: str,
+    branch: str,
+    path: str,
+    git_secret_name: str | None,
+    image_automation: bool,
+    overrides: Mapping[str, Any],
+) -> AddonProps:
+    sync: dict[str, Any] = {"kind": "GitRepository", "url": repository_url, "ref": f"refs/heads/{branch}", "path": path}
+    if git_secret_name:
+        sync["pullSecret"] = git_secret_name
+    values = {
+        "instance": {
+            "distribution": {"version": DISTRIBUTION, "registry": "ghcr.io/fluxcd"},
+            "components": [*CONTROLLERS, *(IMAGE_AUTOMATION if image_automation else ())],
+            "cluster": {"type": "aws", "size": "medium", "multitenant": False, "networkPolicy": True},
+            "sync": sync,
+        }
+    }
+    return AddonProps(
+        release="flux",
+        namespace=NAMESPACE,
+        chart=INSTANCE_CHART,
+        values=values,
+        overrides=overrides,
+        create_namespace=False,
+    )
