@@ -12,6 +12,9 @@ from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 
+# The stacks of one environment, in deploy order.
+STACK_PARTS = ("network", "cluster", "data", "platform")
+
 
 def build_app(environments: Sequence[Environment], *, outdir: str | None = None) -> App:
     app = App(outdir=outdir) if outdir else App()

@@ -58,7 +58,16 @@ class EnvironmentStack(TerraformStack):
         token = {
             "api_version": "client.authentication.k8s.io/v1beta1",
             "command": "aws",
-            "args": ["eks", "get-token", "--cluster-name", cluster.name, "--region", self.env.region, "--output", "json"],
+            "args": [
+                "eks",
+                "get-token",
+                "--cluster-name",
+                cluster.name,
+                "--region",
+                self.env.region,
+                "--output",
+                "json",
+            ],
         }
         endpoint = {"host": cluster.endpoint, "cluster_ca_certificate": Fn.base64decode(cluster.certificate_authority)}
         helm.provider.HelmProvider(

@@ -56,27 +56,42 @@ class PlatformStack(EnvironmentStack):
         certificate = DnsValidatedCertificate(self, "tls", host_names=[app_host, webhook_host], zone_id=zone.zone_id)
 
         secrets_key = EncryptionKey(
-            self, "secrets-key", alias=physical_name(env, "platform-secrets"),
-            description=f"Secrets under {secrets_prefix} in Secrets Manager", account_id=env.account_id,
+            self,
+            "secrets-key",
+            alias=physical_name(env, "platform-secrets"),
+            description=f"Secrets under {secrets_prefix} in Secrets Manager",
+            account_id=env.account_id,
             region=env.region,
         )
         # The container only: its value is put by hand (README), so it never passes
         # through Terraform state; External Secrets copies it into the cluster.
         aws.secretsmanager_secret.SecretsmanagerSecret(
-            self, "flux-webhook-token", name=f"{secrets_prefix}flux-webhook-token", kms_key_id=secrets_key.arn,
-            recovery_window_in_days=7, description="Shared secret of the GitHub push webhook to Flux",
+            self,
+            "flux-webhook-token",
+            name=f"{secrets_prefix}flux-webhook-token",
+            kms_key_id=secrets_key.arn,
+            recovery_window_in_days=7,
+            description="Shared secret of the GitHub push webhook to Flux",
         )
 
         def addon(id_: str, props: AddonProps, depends_on: list[Any]) -> HelmAddon:
             return HelmAddon(
-                self, id_, props=props, cluster_name=cluster.name, cluster_arn=cluster.arn,
-                account_id=env.account_id, role_name=f"{name}-{props.release}", depends_on=depends_on,
+                self,
+                id_,
+                props=props,
+                cluster_name=cluster.name,
+                cluster_arn=cluster.arn,
+                account_id=env.account_id,
+                role_name=f"{name}-{props.release}",
+                depends_on=depends_on,
             )
 
         lbc = addon(
             "load-balancer-controller",
             load_balancer_controller.load_balancer_controller(
-                cluster_name=name, region=env.region, vpc_id=network.vpc_id,
+                cluster_name=name,
+                region=env.region,
+                vpc_id=network.vpc_id,
                 overrides=overrides.get("aws-load-balancer-controller", {}),
             ),
             [],
@@ -97,8 +112,13 @@ class PlatformStack(EnvironmentStack):
         dns = addon(
             "external-dns",
             external_dns.external_dns(
-                cluster_name=name, region=env.region, domain=env.domain, zone_id=zone.zone_id, zone_arn=zone.arn,
-                policy=env.platform.external_dns_policy, overrides=overrides.get("external-dns", {}),
+                cluster_name=name,
+                region=env.region,
+                domain=env.domain,
+                zone_id=zone.zone_id,
+                zone_arn=zone.arn,
+                policy=env.platform.external_dns_policy,
+                overrides=overrides.get("external-dns", {}),
             ),
             [lbc.release],
         )
@@ -152,4 +172,6 @@ class PlatformStack(EnvironmentStack):
             [operator.release, cluster_vars.config_map],
         )
         self.output("certificate_arn", certificate.arn, "ACM certificate of the app and webhook host names")
-        self.output("bridge_config_map", f"{bridge.NAMESPACE}/{bridge.NAME}", "ConfigMap that hands these facts to Flux")
+        self.output(
+            "bridge_config_map", f"{bridge.NAMESPACE}/{bridge.NAME}", "ConfigMap that hands these facts to Flux"
+        )

@@ -170,7 +170,9 @@ class Flux(Strict):
     image_automation: bool = False
 
 
-AddonName = Literal["aws-load-balancer-controller", "external-dns", "external-secrets", "flux-operator", "flux-instance"]
+AddonName = Literal[
+    "aws-load-balancer-controller", "external-dns", "external-secrets", "flux-operator", "flux-instance"
+]
 
 
 class Platform(Strict):

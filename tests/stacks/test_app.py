@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
+from stacks.app import STACK_PARTS as PARTS
 from stacks.bindings import aws
 from stacks.config import Environment
 from stacks.environment_stack import required_tags
 from tests.helpers import Document
-
-PARTS = ("network", "cluster", "data")
 
 
 def test_every_environment_has_its_stacks(stacks: dict[str, Document], environments: dict[str, Environment]) -> None:
@@ -28,6 +27,9 @@ def test_stacks_reference_each_other_instead_of_copying_values(stacks: dict[str,
         }
         assert set(stacks[f"{env}-cluster"]["data"]["terraform_remote_state"]) == {
             f"cross-stack-reference-input-{env}-network"
+        }
+        assert set(stacks[f"{env}-platform"]["data"]["terraform_remote_state"]) == {
+            f"cross-stack-reference-input-{env}-{part}" for part in ("network", "cluster", "data")
         }
 
 
@@ -79,7 +81,7 @@ def test_every_taggable_resource_carries_the_required_tags(
     for name, document in stacks.items():
         required = required_tags(environments[name.split("-")[0]])
         for kind, blocks in document["resource"].items():
-            if not hasattr(_resource_class(kind), "tags_input"):
+            if not kind.startswith("aws_") or not hasattr(_resource_class(kind), "tags_input"):
                 continue
             for body in blocks.values():
                 assert "provider" not in body, f"{kind} uses another provider than the tagged one"

@@ -31,7 +31,11 @@ def external_secrets_statements(
             "actions": ["kms:Decrypt"],
             "resources": list(key_arns),
             "condition": [
-                {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"secretsmanager.{region}.amazonaws.com"]}
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:ViaService",
+                    "values": [f"secretsmanager.{region}.amazonaws.com"],
+                }
             ],
         },
     ]

@@ -28,7 +28,11 @@ def load_balancer_controller_statements() -> list[Statement]:
             "actions": ["iam:CreateServiceLinkedRole"],
             "resources": ["*"],
             "condition": [
-                {"test": "StringEquals", "variable": "iam:AWSServiceName", "values": ["elasticloadbalancing.amazonaws.com"]}
+                {
+                    "test": "StringEquals",
+                    "variable": "iam:AWSServiceName",
+                    "values": ["elasticloadbalancing.amazonaws.com"],
+                }
             ],
         },
         {
@@ -37,20 +41,39 @@ def load_balancer_controller_statements() -> list[Statement]:
                 *(
                     f"ec2:{action}"
                     for action in (
-                        "DescribeAccountAttributes", "DescribeAddresses", "DescribeAvailabilityZones",
-                        "DescribeInternetGateways", "DescribeVpcs", "DescribeVpcPeeringConnections",
-                        "DescribeSubnets", "DescribeSecurityGroups", "DescribeInstances",
-                        "DescribeNetworkInterfaces", "DescribeTags", "GetCoipPoolUsage", "DescribeCoipPools",
-                        "GetSecurityGroupsForVpc", "DescribeIpamPools", "DescribeRouteTables",
+                        "DescribeAccountAttributes",
+                        "DescribeAddresses",
+                        "DescribeAvailabilityZones",
+                        "DescribeInternetGateways",
+                        "DescribeVpcs",
+                        "DescribeVpcPeeringConnections",
+                        "DescribeSubnets",
+                        "DescribeSecurityGroups",
+                        "DescribeInstances",
+                        "DescribeNetworkInterfaces",
+                        "DescribeTags",
+                        "GetCoipPoolUsage",
+                        "DescribeCoipPools",
+                        "GetSecurityGroupsForVpc",
+                        "DescribeIpamPools",
+                        "DescribeRouteTables",
                     )
                 ),
                 *(
                     f"elasticloadbalancing:{action}"
                     for action in (
-                        "DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeListeners",
-                        "DescribeListenerCertificates", "DescribeSSLPolicies", "DescribeRules",
-                        "DescribeTargetGroups", "DescribeTargetGroupAttributes", "DescribeTargetHealth",
-                        "DescribeTags", "DescribeTrustStores", "DescribeListenerAttributes",
+                        "DescribeLoadBalancers",
+                        "DescribeLoadBalancerAttributes",
+                        "DescribeListeners",
+                        "DescribeListenerCertificates",
+                        "DescribeSSLPolicies",
+                        "DescribeRules",
+                        "DescribeTargetGroups",
+                        "DescribeTargetGroupAttributes",
+                        "DescribeTargetHealth",
+                        "DescribeTags",
+                        "DescribeTrustStores",
+                        "DescribeListenerAttributes",
                         "DescribeCapacityReservation",
                     )
                 ),
@@ -103,7 +126,11 @@ def load_balancer_controller_statements() -> list[Statement]:
         },
         {
             "sid": "ManageOwnedSecurityGroups",
-            "actions": ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
+            "actions": [
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:DeleteSecurityGroup",
+            ],
             "resources": ["*"],
             "condition": [OWNED_BY_A_CLUSTER],
         },
@@ -145,9 +172,16 @@ def load_balancer_controller_statements() -> list[Statement]:
                 *(
                     f"elasticloadbalancing:{action}"
                     for action in (
-                        "ModifyLoadBalancerAttributes", "SetIpAddressType", "SetSecurityGroups", "SetSubnets",
-                        "DeleteLoadBalancer", "ModifyTargetGroup", "ModifyTargetGroupAttributes",
-                        "DeleteTargetGroup", "ModifyListenerAttributes", "ModifyCapacityReservation",
+                        "ModifyLoadBalancerAttributes",
+                        "SetIpAddressType",
+                        "SetSecurityGroups",
+                        "SetSubnets",
+                        "DeleteLoadBalancer",
+                        "ModifyTargetGroup",
+                        "ModifyTargetGroupAttributes",
+                        "DeleteTargetGroup",
+                        "ModifyListenerAttributes",
+                        "ModifyCapacityReservation",
                         "ModifyIpPools",
                     )
                 )

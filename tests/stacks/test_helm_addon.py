@@ -1,0 +1,45 @@
+"""One add-on in a bare stack: the escape hatch wins, and it merges rather than replaces."""
+
+from __future__ import annotations
+
+import json
+
+import cdktf
+
+from stacks.constructs.addons.helm_addon import AddonProps, AwsIdentity, Chart, HelmAddon, deep_merge
+
+
+def test_deep_merge_overrides_leaves_and_keeps_siblings() -> None:
+    base = {"a": {"b": 1, "c": 2}, "d": [1, 2]}
+    assert deep_merge(base, {"a": {"b": 9}, "d": [3]}) == {"a": {"b": 9, "c": 2}, "d": [3]}
+    assert base == {"a": {"b": 1, "c": 2}, "d": [1, 2]}
+
+
+def test_overrides_are_merged_last_into_the_release_values() -> None:
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "bare")
+    HelmAddon(
+        stack,
+        "addon",
+        props=AddonProps(
+            release="demo",
+            namespace="demo",
+            chart=Chart(repository="https://charts.example.com", name="demo", version="1.2.3"),
+            values={"replicaCount": 2, "serviceAccount": {"create": True, "name": "demo"}},
+            overrides={"replicaCount": 3, "serviceAccount": {"annotations": {"team": "x"}}},
+            identity=AwsIdentity(
+                service_account="demo", statements=[{"actions": ["s3:ListBucket"], "resources": ["*"]}]
+            ),
+        ),
+        cluster_name="c",
+        cluster_arn="arn:aws:eks:eu-west-1:111111111111:cluster/c",
+        account_id="111111111111",
+        role_name="c-demo",
+    )
+    document = json.loads(cdktf.Testing.synth(stack))
+    [release] = document["resource"]["helm_release"].values()
+    assert json.loads(release["values"][0]) == {
+        "replicaCount": 3,
+        "serviceAccount": {"annotations": {"team": "x"}, "create": True, "name": "demo"},
+    }
+    [association] = document["resource"]["aws_eks_pod_identity_association"].values()
+    assert (association["namespace"], association["service_account"]) == ("demo", "demo")
