@@ -21,8 +21,10 @@ def external_secrets(
         # ExternalSecret objects as soon as this release is ready.
         "installCRDs": True,
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
-        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        # Two replicas, one leader: the chart's PDB keeps one running during node drains.
         "replicaCount": 2,
+        "leaderElect": True,
+        "podDisruptionBudget": {"enabled": True, "minAvailable": 1},
     }
     return AddonProps(
         release="external-secrets",
