@@ -1,0 +1,89 @@
+"""A real PostgreSQL server for the app's tests, from the machine's Debian packages.
+
+Each test session gets its own cluster in a temporary directory, on a free loopback
+port, with password (SCRAM) authentication over TCP so that a password change really
+locks out the old one. `.ci/run` installs the `postgresql` package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+SUPERUSER_PASSWORD = "superuser-test-only"
+
+
+def _binaries() -> Path | None:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    return candidates[0] if candidates else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresServer:
+    def __init__(self) -> None:
+        binaries = _binaries()
+        if binaries is None:
+            message = "PostgreSQL is not installed (apt-get install postgresql; .ci/run does this)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        self.bin = binaries
+        self.root = Path(tempfile.mkdtemp(prefix="guestbook-pg-"))
+        self.data = self.root / "data"
+        self.socket_dir = self.root / "socket"
+        self.port = free_port()
+        self._as_postgres = os.geteuid() == 0  # the server refuses to run as root
+        self.socket_dir.mkdir()
+        password_file = self.root / "superuser-password"
+        password_file.write_text(SUPERUSER_PASSWORD)
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres")
+            shutil.chown(self.socket_dir, "postgres")
+            shutil.chown(password_file, "postgres")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={password_file}",
+            "--no-sync",
+        )
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin / tool), *args]
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.socket_dir}"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def admin(self, dbname: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(
+            host=str(self.socket_dir), port=self.port, user="postgres", dbname=dbname, autocommit=True
+        )
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
