@@ -92,22 +92,27 @@ class RunningApp:
         raise AssertionError(f"app not ready in {timeout}s:\n{self.log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def app(database: Credentials, tmp_path: Path) -> Iterator[RunningApp]:
+def launch(credentials: Credentials, log: Path) -> RunningApp:
+    """`python -m guestbook` as its container runs it, reading the credential files."""
     port = free_port()
-    log = tmp_path / "app.log"
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "dockerbuild"),
-        "DATABASE_CREDENTIALS_DIR": str(database.directory),
+        "DATABASE_CREDENTIALS_DIR": str(credentials.directory),
         "DATABASE_SSLMODE": "disable",  # the throwaway test server has no TLS; RDS requires it
         "LISTEN_HOST": "127.0.0.1",
         "LISTEN_PORT": str(port),
         "SHUTDOWN_GRACE_SECONDS": "20",
     }
-    with log.open("wb") as sink:
+    with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "guestbook"], env=env, stdout=sink, stderr=subprocess.STDOUT)
-    running = RunningApp(process, f"http://127.0.0.1:{port}", log)
+    return RunningApp(process, f"http://127.0.0.1:{port}", log)
+
+
+@pytest.fixture
+def app(database: Credentials, tmp_path: Path) -> Iterator[RunningApp]:
+    running = launch(database, tmp_path / "app.log")
+    process = running.process
     try:
         running.wait_ready()
         yield running

@@ -8,11 +8,12 @@ import signal
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.app.conftest import Credentials, RunningApp, set_role_password
+from tests.app.conftest import Credentials, RunningApp, launch, set_role_password
 from tests.app.postgres_server import PostgresServer
 
 
@@ -64,33 +65,14 @@ def test_schema_creation_is_idempotent_across_restarts(
         assert client.post("/entries", json={"author": "a", "message": "kept"}).status_code == 201
     stop_gracefully(app)
     # A second app on the same database finds the table and the entry.
-    import os
-    import subprocess
-    import sys
-
-    from tests.app.postgres_server import free_port
-    from tests.conftest import ROOT
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "dockerbuild"),
-        "DATABASE_CREDENTIALS_DIR": str(database.directory),
-        "DATABASE_SSLMODE": "disable",
-        "LISTEN_HOST": "127.0.0.1",
-        "LISTEN_PORT": str(port),
-    }
-    second = subprocess.Popen(
-        [sys.executable, "-m", "guestbook"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    restarted = launch(database, tmp_path / "second.log")
     try:
-        restarted = RunningApp(second, f"http://127.0.0.1:{port}", app.log)
         restarted.wait_ready()
         with restarted.client() as client:
             assert [e["message"] for e in client.get("/entries").json()["entries"]] == ["kept"]
     finally:
-        second.terminate()
-        second.wait(timeout=30)
+        restarted.process.terminate()
+        restarted.process.wait(timeout=30)
 
 
 def test_logs_are_json_lines(app: RunningApp) -> None:
