@@ -58,9 +58,7 @@ def test_invalid_entries_are_refused(app: RunningApp, body: object, field: str) 
     assert field in response.json()["fields"]
 
 
-def test_schema_creation_is_idempotent_across_restarts(
-    app: RunningApp, database: Credentials, tmp_path: object
-) -> None:
+def test_schema_creation_is_idempotent_across_restarts(app: RunningApp, database: Credentials, tmp_path: Path) -> None:
     with app.client() as client:
         assert client.post("/entries", json={"author": "a", "message": "kept"}).status_code == 201
     stop_gracefully(app)
