@@ -137,6 +137,7 @@ class PlatformStack(EnvironmentStack):
                 "aws_region": env.region,
                 "aws_account_id": env.account_id,
                 "vpc_id": network.vpc_id,
+                "vpc_cidr": str(env.network.cidr),
                 "domain": env.domain,
                 "app_host": app_host,
                 "flux_webhook_host": webhook_host,
