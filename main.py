@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""The CDKTF app: every environment in environments/ (or those in $ENVIRONMENTS) → stacks.
+"""The main job: every environment in environments/ (or those in $ENVIRONMENTS) →
+synthesized stacks in cdktf.out/, and each cluster as Flux would apply it → rendered/.
 
 Configuration is validated before any provider binding is imported, so a mistake in an
-environment file is reported in well under a second, with nothing written.
+environment file is reported in well under a second, with nothing written. Under the
+cdktf CLI (which sets CDKTF_OUTDIR) only the stacks are synthesized.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from stacks.config import ConfigError, load_environments, selected_names
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS_DIR = PROJECT_ROOT / "environments"
+RENDERED_DIR = PROJECT_ROOT / "rendered"
 
 
 def main() -> int:
@@ -31,6 +35,21 @@ def main() -> int:
     app = build_app(environments)
     app.synth()
     print(summarize(Path(app.outdir)))
+    if os.environ.get("CDKTF_OUTDIR"):
+        return 0
+
+    from render.errors import RenderError
+    from render.run import render_environments
+    from render.run import summarize as summarize_clusters
+
+    try:
+        rendered = render_environments(PROJECT_ROOT, environments, Path(app.outdir), RENDERED_DIR)
+    except RenderError as error:
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) found; no cluster was written.", file=sys.stderr)
+        return 2
+    print(summarize_clusters(rendered, RENDERED_DIR))
     return 0
 
 

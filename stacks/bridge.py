@@ -64,6 +64,8 @@ CONTRACT: dict[str, BridgeKey] = {
         "IAM role of ExternalDNS", "platform", "arn:aws:iam::{account_id}:role/{project}-{env}-eks-external-dns"
     ),
     "external_secrets_role_arn": BridgeKey(
-        "IAM role of External Secrets", "platform", "arn:aws:iam::{account_id}:role/{project}-{env}-eks-external-secrets"
+        "IAM role of External Secrets",
+        "platform",
+        "arn:aws:iam::{account_id}:role/{project}-{env}-eks-external-secrets",
     ),
 }
