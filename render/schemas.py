@@ -75,7 +75,8 @@ def _strict(schema: Any) -> Any:
 
 
 def _problems(validator: jsonschema.protocols.Validator, obj: dict[str, Any]) -> list[str]:
-    return sorted(_describe(error) for error in validator.iter_errors(obj))
+    # best_match descends into anyOf/oneOf (optional fields) to the error that explains it.
+    return sorted(_describe(jsonschema.exceptions.best_match([error])) for error in validator.iter_errors(obj))
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from stacks.config import Environment, load_environments
 from tests.helpers import Document
+
+if TYPE_CHECKING:
+    from render.cluster import RenderedCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,3 +36,15 @@ def stacks(synth_dir: Path) -> dict[str, Document]:
     from stacks.summary import stack_documents
 
     return stack_documents(synth_dir)
+
+
+@pytest.fixture(scope="session")
+def rendered_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("rendered")
+
+
+@pytest.fixture(scope="session")
+def clusters(environments: dict[str, Environment], synth_dir: Path, rendered_dir: Path) -> dict[str, RenderedCluster]:
+    from render.run import render_environments
+
+    return render_environments(ROOT, list(environments.values()), synth_dir, rendered_dir)

@@ -36,8 +36,8 @@ class Suppression:
         return finding.check == self.check and any(fnmatch.fnmatchcase(finding.where, p) for p in self.where)
 
 
-def suppressions(scanner: str) -> list[Suppression]:
-    entries = yaml.safe_load(SUPPRESSIONS.read_text())[scanner]
+def suppressions(framework: str) -> list[Suppression]:
+    entries = yaml.safe_load(SUPPRESSIONS.read_text())["checkov"][framework]
     return [Suppression(e["check"], tuple(e["where"]), e["reason"]) for e in entries]
 
 
