@@ -4,15 +4,20 @@ credential files again, and an idempotent schema."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from psycopg import Connection, OperationalError
+from psycopg.errors import AdminShutdown
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 
 from guestbook.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -69,17 +74,59 @@ class Database:
         return True
 
     def add(self, author: str, message: str) -> Entry:
-        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(Entry)) as cursor:
-            cursor.execute(
-                "INSERT INTO entries (author, message) VALUES (%s, %s) RETURNING id, author, message, created_at",
-                (author, message),
-            )
-            entry = cursor.fetchone()
-        if entry is None:  # INSERT … RETURNING always returns the row
-            raise RuntimeError("insert returned no row")
-        return entry
+        def insert(conn: Connection) -> Entry:
+            with conn.cursor(row_factory=class_row(Entry)) as cursor:
+                cursor.execute(
+                    "INSERT INTO entries (author, message) VALUES (%s, %s) RETURNING id, author, message, created_at",
+                    (author, message),
+                )
+                entry = cursor.fetchone()
+            if entry is None:  # INSERT … RETURNING always returns the row
+                raise RuntimeError("insert returned no row")
+            return entry
+
+        return self._run(insert, read_only=False)
 
     def latest(self, limit: int) -> list[Entry]:
-        with self.pool.connection() as conn, conn.cursor(row_factory=class_row(Entry)) as cursor:
-            cursor.execute("SELECT id, author, message, created_at FROM entries ORDER BY id DESC LIMIT %s", (limit,))
-            return cursor.fetchall()
+        def select(conn: Connection) -> list[Entry]:
+            with conn.cursor(row_factory=class_row(Entry)) as cursor:
+                cursor.execute(
+                    "SELECT id, author, message, created_at FROM entries ORDER BY id DESC LIMIT %s", (limit,)
+                )
+                return cursor.fetchall()
+
+        return self._run(select, read_only=True)
+
+    def _run(self, work: Callable[[Connection], T], *, read_only: bool) -> T:
+        """Run `work` in one transaction; once more on a fresh connection if the session died under it.
+
+        A session can end under a request (a Multi-AZ failover, an operator ending
+        sessions after a password rotation). If it broke before COMMIT, or the server
+        answered COMMIT by ending the session (it then rolls the transaction back),
+        nothing was written, so running the work again is safe. A write whose connection
+        is lost during COMMIT without the server's word is ambiguous and is not retried;
+        a read always is.
+        """
+        try:
+            with self.pool.connection() as conn:
+                try:
+                    result = work(conn)
+                except OperationalError as error:
+                    if conn.broken:
+                        raise _SessionLost from error
+                    raise
+                try:
+                    conn.commit()
+                except OperationalError as error:
+                    if read_only or isinstance(error, AdminShutdown):
+                        raise _SessionLost from error
+                    raise
+                return result
+        except _SessionLost:
+            log.warning("database session lost before commit; retrying on a new connection")
+        with self.pool.connection() as conn:
+            return work(conn)
+
+
+class _SessionLost(Exception):
+    """The connection broke while `work` ran: its transaction never committed."""

@@ -25,7 +25,8 @@ ADDON_IDENTITIES = {
 # The VPC CNI enforces NetworkPolicy objects only when this is on.
 ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+# metrics-server (an EKS community add-on) feeds the app's HorizontalPodAutoscaler.
+AFTER_NODES = ("coredns", "aws-ebs-csi-driver", "metrics-server")
 
 
 class CoreAddons(Construct):

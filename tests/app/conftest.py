@@ -42,10 +42,15 @@ class Credentials:
 
 
 def set_role_password(postgres: PostgresServer, password: str, *, disconnect: bool) -> None:
+    """Change the app role's password; with `disconnect`, also end its idle sessions so that
+    the pool has to log in again (RDS itself leaves open sessions alone when it rotates)."""
     with postgres.admin() as conn:
         conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(password)))
         if disconnect:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (APP_ROLE,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s AND state = 'idle'",
+                (APP_ROLE,),
+            )
 
 
 @pytest.fixture

@@ -142,9 +142,41 @@ def test_sigterm_finishes_in_flight_requests_and_refuses_new_ones(
     stopped_cleanly(app)
 
 
+def test_a_write_whose_session_dies_before_commit_is_retried_once(
+    app: RunningApp, postgres: PostgresServer, database: Credentials
+) -> None:
+    """A Multi-AZ failover ends sessions mid-request; nothing was committed, so the app retries."""
+    dbname = (database.directory / "dbname").read_text()
+    result: dict[str, int] = {}
+    with postgres.admin(dbname) as blocker:
+        blocker.autocommit = False
+        blocker.execute("LOCK TABLE entries IN ACCESS EXCLUSIVE MODE")
+
+        def post() -> None:
+            with app.client() as client:
+                result["status"] = client.post("/entries", json={"author": "ha", "message": "failover"}).status_code
+
+        writer = threading.Thread(target=post)
+        writer.start()
+        with postgres.admin(dbname) as observer:
+            waiting = "SELECT pid FROM pg_stat_activity WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
+            wait_until(lambda: observer.execute(waiting).fetchone() is not None, 15, "the insert never waited")
+            observer.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
+            )
+        blocker.commit()
+    writer.join(timeout=30)
+    assert result == {"status": 201}
+    with postgres.admin(dbname) as conn:
+        assert conn.execute("SELECT count(*) FROM entries WHERE message = 'failover'").fetchone() == (1,)
+    assert "retrying on a new connection" in app.log.read_text()
+
+
 def test_password_rotation_loses_no_request(app: RunningApp, postgres: PostgresServer, database: Credentials) -> None:
     """RDS rotates the master password; External Secrets and the kubelet update the files
-    a little later. Existing sessions are cut to force reconnects at the worst moment."""
+    a little later. Idle sessions are ended so every connection has to log in again,
+    first with the stale files."""
     outcomes: Counter[str] = Counter()
     stop = threading.Event()
 

@@ -87,7 +87,14 @@ def test_node_role_carries_no_add_on_permissions(stacks: dict[str, Document], en
 @pytest.mark.parametrize("env", ENVS)
 def test_core_add_ons_are_installed(stacks: dict[str, Document], env: str) -> None:
     addons = {a["addon_name"] for a in resources(stacks[f"{env}-cluster"], "aws_eks_addon").values()}
-    assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    assert addons == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "aws-ebs-csi-driver",
+        "metrics-server",
+    }
 
 
 @pytest.mark.parametrize(
@@ -120,6 +127,6 @@ def test_vpc_cni_enforces_network_policies(stacks: dict[str, Document]) -> None:
 def test_workload_add_ons_wait_for_nodes(stacks: dict[str, Document]) -> None:
     stack = stacks["dev-cluster"]
     group_name, _ = by_path(stack, "aws_eks_node_group", "nodes-general/node-group")
-    for addon in ("coredns", "aws-ebs-csi-driver"):
+    for addon in ("coredns", "aws-ebs-csi-driver", "metrics-server"):
         _, body = by_path(stack, "aws_eks_addon", f"addons/{addon}")
         assert f"aws_eks_node_group.{group_name}" in body["depends_on"]
