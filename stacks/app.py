@@ -6,19 +6,22 @@ from collections.abc import Sequence
 
 from cdktf import App
 
+from stacks.bootstrap_stack import BootstrapStack
 from stacks.cluster_stack import ClusterStack
 from stacks.config import Environment
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
+from stacks.pipeline_stack import PipelineStack
 from stacks.platform_stack import PlatformStack
 
 # The stacks of one environment, in deploy order.
-STACK_PARTS = ("network", "cluster", "data", "platform")
+STACK_PARTS = ("bootstrap", "network", "cluster", "data", "platform", "pipeline")
 
 
 def build_app(environments: Sequence[Environment], *, outdir: str | None = None) -> App:
     app = App(outdir=outdir) if outdir else App()
     for env in environments:
+        BootstrapStack(app, env=env)
         network = NetworkStack(app, env=env)
         cluster = ClusterStack(app, env=env, network=network.outputs)
         data = DataStack(app, env=env, network=network.outputs, cluster=cluster.outputs)
@@ -30,4 +33,5 @@ def build_app(environments: Sequence[Environment], *, outdir: str | None = None)
             database=data.database,
             registry_url=data.registry_url,
         )
+        PipelineStack(app, env=env, ecr_repository_arn=data.registry_arn, ecr_repository_url=data.registry_url)
     return app

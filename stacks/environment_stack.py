@@ -25,7 +25,7 @@ def required_tags(env: Environment) -> dict[str, str]:
 class EnvironmentStack(TerraformStack):
     """One Terraform state of one environment, named `<env>-<part>`."""
 
-    def __init__(self, scope: Construct, part: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, part: str, *, env: Environment, local_state: bool = False) -> None:
         super().__init__(scope, stack_id(env, part))
         self.env = env
         aws.provider.AwsProvider(
@@ -36,7 +36,7 @@ class EnvironmentStack(TerraformStack):
             allowed_account_ids=[env.account_id],
             default_tags=[aws.provider.AwsProviderDefaultTags(tags=required_tags(env))],
         )
-        if env.state.bucket:
+        if env.state.bucket and not local_state:
             S3Backend(
                 self,
                 bucket=env.state.bucket,
@@ -46,7 +46,8 @@ class EnvironmentStack(TerraformStack):
             )
             # S3-native locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend predates the option.
             self.add_override("terraform.backend.s3.use_lockfile", True)
-        # Without a bucket, cdktf's default local backend keeps terraform.<stack>.tfstate.
+        # Without a bucket (or for the stack that creates it), cdktf's default local backend
+        # keeps terraform.<stack>.tfstate.
 
     def connect_to_cluster(self, cluster: ClusterOutputs) -> None:
         """Helm and Kubernetes providers for a cluster created by an earlier stack.

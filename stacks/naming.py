@@ -10,6 +10,7 @@ from stacks.config import Environment
 
 
 def physical_name(env: Environment, *parts: str) -> str:
+    """`{project}-{env}` followed by `parts`."""
     return "-".join((env.project, env.name, *parts))
 
 

@@ -184,6 +184,16 @@ class Platform(Strict):
     addon_values: dict[AddonName, dict[str, Any]] = {}
 
 
+class Delivery(Strict):
+    """How Git changes reach this environment."""
+
+    # The image pipeline builds dockerbuild/ on pushes to this branch; deploys run from it.
+    branch: Annotated[str, Field(pattern=r"^[\w./-]+$")] = "main"
+    # A GitHub environment (with required reviewers) that gates `cdktf deploy` here; the
+    # deploy role then trusts only jobs of that environment. None: pushes to `branch`.
+    github_environment: DnsLabel | None = None
+
+
 class Environment(Strict):
     """One deployable environment: the only input the stacks take."""
 
@@ -202,3 +212,9 @@ class Environment(Strict):
     registry: Registry = Registry()
     dns: Dns
     platform: Platform
+    delivery: Delivery = Delivery()
+
+    @property
+    def github_repository(self) -> str:
+        """`owner/name` of `repository`."""
+        return self.repository.removeprefix("https://github.com/")

@@ -1,0 +1,86 @@
+"""GitHub Actions → AWS without stored keys: the OIDC provider and two roles.
+
+- plan: `cdktf diff` on pull requests and the scheduled drift check; reads everything,
+  writes only Terraform's lock files in the state bucket.
+- deploy: `cdktf deploy`; trusted only from the deploy branch, or from the GitHub
+  environment whose reviewers approve each deploy.
+Both trust only this repository (the token's `sub` claim) and only STS as audience.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from constructs import Construct
+
+from stacks.bindings import aws
+from stacks.constructs.iam import ServiceRole, Statement, policy_document
+
+TOKEN_ISSUER = "token.actions.githubusercontent.com"
+
+
+def github_trust(provider_arn: str, subjects: Sequence[str]) -> Statement:
+    return {
+        "effect": "Allow",
+        "actions": ["sts:AssumeRoleWithWebIdentity"],
+        "principals": [{"type": "Federated", "identifiers": [provider_arn]}],
+        "condition": [
+            {"test": "StringEquals", "variable": f"{TOKEN_ISSUER}:aud", "values": ["sts.amazonaws.com"]},
+            {"test": "StringEquals", "variable": f"{TOKEN_ISSUER}:sub", "values": list(subjects)},
+        ],
+    }
+
+
+class GithubDeployRoles(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name_prefix: str,
+        repository: str,
+        branch: str,
+        github_environment: str | None,
+        state_bucket_arn: str | None,
+        state_key_arn: str | None,
+    ) -> None:
+        super().__init__(scope, id_)
+        provider = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
+            self, "provider", url=f"https://{TOKEN_ISSUER}", client_id_list=["sts.amazonaws.com"]
+        )
+        plan_subjects = [f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/{branch}"]
+        deploy_subject = (
+            f"repo:{repository}:environment:{github_environment}"
+            if github_environment
+            else f"repo:{repository}:ref:refs/heads/{branch}"
+        )
+        lock_files: list[Statement] = []
+        if state_bucket_arn:
+            lock_files.append(
+                {
+                    "sid": "TerraformLockFiles",
+                    "actions": ["s3:PutObject", "s3:DeleteObject"],
+                    "resources": [f"{state_bucket_arn}/*.tflock"],
+                }
+            )
+        if state_key_arn:
+            lock_files.append(
+                {"sid": "StateEncryption", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [state_key_arn]}
+            )
+        self.plan = ServiceRole(
+            self,
+            "plan",
+            name=f"{name_prefix}-github-plan",
+            trust=github_trust(provider.arn, plan_subjects),
+            managed_policies=["ReadOnlyAccess"],
+            inline_policy=policy_document(self, "plan-state", lock_files) if lock_files else None,
+        )
+        self.deploy = ServiceRole(
+            self,
+            "deploy",
+            name=f"{name_prefix}-github-deploy",
+            trust=github_trust(provider.arn, [deploy_subject]),
+            # Deploying creates IAM roles, KMS keys, clusters and databases: administrator
+            # rights, reachable only through the trust above.
+            managed_policies=["AdministratorAccess"],
+        )
