@@ -19,8 +19,12 @@ class BootstrapStack(EnvironmentStack):
         bucket_arn = key_arn = None
         if env.state.bucket:
             key = EncryptionKey(
-                self, "state-key", alias=physical_name(env, "terraform-state"),
-                description="Terraform state of every stack", account_id=env.account_id, region=env.region,
+                self,
+                "state-key",
+                alias=physical_name(env, "terraform-state"),
+                description="Terraform state of every stack",
+                account_id=env.account_id,
+                region=env.region,
             )
             bucket = PrivateBucket(self, "state", name=env.state.bucket, key_arn=key.arn, noncurrent_days=90)
             bucket_arn, key_arn = bucket.arn, key.arn

@@ -16,7 +16,7 @@ from constructs import Construct
 from stacks.bindings import aws
 from stacks.constructs.iam import ServiceRole, Statement, policy_document
 
-TOKEN_ISSUER = "token.actions.githubusercontent.com"
+TOKEN_ISSUER = "token.actions.githubusercontent.com"  # noqa: S105 - a host name, not a secret
 
 
 def github_trust(provider_arn: str, subjects: Sequence[str]) -> Statement:
@@ -65,7 +65,11 @@ class GithubDeployRoles(Construct):
             )
         if state_key_arn:
             lock_files.append(
-                {"sid": "StateEncryption", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [state_key_arn]}
+                {
+                    "sid": "StateEncryption",
+                    "actions": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "resources": [state_key_arn],
+                }
             )
         self.plan = ServiceRole(
             self,

@@ -48,12 +48,22 @@ class ImagePipeline(Construct):
     ) -> None:
         super().__init__(scope, id_)
         key = EncryptionKey(
-            self, "key", alias=name, description=f"{name} artifacts and build logs",
-            account_id=account_id, region=region, for_cloudwatch_logs=True,
+            self,
+            "key",
+            alias=name,
+            description=f"{name} artifacts and build logs",
+            account_id=account_id,
+            region=region,
+            for_cloudwatch_logs=True,
         )
         artifacts = PrivateBucket(
-            self, "artifacts", name=f"{name}-artifacts-{account_id}", key_arn=key.arn,
-            noncurrent_days=7, expire_days=30, force_destroy=True,
+            self,
+            "artifacts",
+            name=f"{name}-artifacts-{account_id}",
+            key_arn=key.arn,
+            noncurrent_days=7,
+            expire_days=30,
+            force_destroy=True,
         )
         logs = encrypted_log_group(
             self, "build-logs", name=f"/aws/codebuild/{name}", retention_days=log_retention_days, key_arn=key.arn
@@ -62,18 +72,30 @@ class ImagePipeline(Construct):
             self, "github", name=f"{name}-github"[:32], provider_type="GitHub"
         )
         build_role = ServiceRole(
-            self, "build-role", name=f"{name}-build",
+            self,
+            "build-role",
+            name=f"{name}-build",
             trust=service_trust("codebuild.amazonaws.com", account_id=account_id),
-            inline_policy=policy_document(self, "build-policy", [
-                {"sid": "WriteBuildLogs", "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                 "resources": [logs.arn, f"{logs.arn}:*"]},
-                # GetAuthorizationToken has no resource-level permission.
-                {"sid": "LogInToEcr", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]},
-                {"sid": "PushToTheAppRepository", "actions": ECR_PUSH, "resources": [ecr_repository_arn]},
-                {"sid": "ReadSource", "actions": ["s3:GetObject", "s3:GetObjectVersion"],
-                 "resources": [f"{artifacts.arn}/*"]},
-                {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
-            ]),
+            inline_policy=policy_document(
+                self,
+                "build-policy",
+                [
+                    {
+                        "sid": "WriteBuildLogs",
+                        "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "resources": [logs.arn, f"{logs.arn}:*"],
+                    },
+                    # GetAuthorizationToken has no resource-level permission.
+                    {"sid": "LogInToEcr", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]},
+                    {"sid": "PushToTheAppRepository", "actions": ECR_PUSH, "resources": [ecr_repository_arn]},
+                    {
+                        "sid": "ReadSource",
+                        "actions": ["s3:GetObject", "s3:GetObjectVersion"],
+                        "resources": [f"{artifacts.arn}/*"],
+                    },
+                    {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
+                ],
+            ),
         )
         self.project = aws.codebuild_project.CodebuildProject(
             self,
@@ -100,20 +122,37 @@ class ImagePipeline(Construct):
             logs_config={"cloudwatch_logs": {"group_name": logs.name, "status": "ENABLED"}},
         )
         pipeline_role = ServiceRole(
-            self, "pipeline-role", name=f"{name}-pipeline",
+            self,
+            "pipeline-role",
+            name=f"{name}-pipeline",
             trust=service_trust("codepipeline.amazonaws.com", account_id=account_id),
-            inline_policy=policy_document(self, "pipeline-policy", [
-                {"sid": "Artifacts", "actions": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                 "resources": [f"{artifacts.arn}/*"]},
-                {"sid": "ArtifactBucket", "actions": ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
-                 "resources": [artifacts.arn]},
-                {"sid": "UseTheConnection",
-                 "actions": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
-                 "resources": [self.connection.arn]},
-                {"sid": "RunTheBuild", "actions": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-                 "resources": [self.project.arn]},
-                {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
-            ]),
+            inline_policy=policy_document(
+                self,
+                "pipeline-policy",
+                [
+                    {
+                        "sid": "Artifacts",
+                        "actions": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                        "resources": [f"{artifacts.arn}/*"],
+                    },
+                    {
+                        "sid": "ArtifactBucket",
+                        "actions": ["s3:GetBucketVersioning", "s3:GetBucketLocation"],
+                        "resources": [artifacts.arn],
+                    },
+                    {
+                        "sid": "UseTheConnection",
+                        "actions": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                        "resources": [self.connection.arn],
+                    },
+                    {
+                        "sid": "RunTheBuild",
+                        "actions": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+                        "resources": [self.project.arn],
+                    },
+                    {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
+                ],
+            ),
         )
         pipeline = aws.codepipeline
         self.pipeline = pipeline.Codepipeline(
@@ -129,25 +168,51 @@ class ImagePipeline(Construct):
                 )
             ],
             stage=[
-                pipeline.CodepipelineStage(name="Source", action=[pipeline.CodepipelineStageAction(
-                    name="Source", category="Source", owner="AWS", provider="CodeStarSourceConnection", version="1",
-                    output_artifacts=["source"],
-                    configuration={"ConnectionArn": self.connection.arn, "FullRepositoryId": repository,
-                                   "BranchName": branch, "OutputArtifactFormat": "CODE_ZIP"},
-                )]),
-                pipeline.CodepipelineStage(name="Build", action=[pipeline.CodepipelineStageAction(
-                    name="Image", category="Build", owner="AWS", provider="CodeBuild", version="1",
-                    input_artifacts=["source"], configuration={"ProjectName": self.project.name},
-                )]),
+                pipeline.CodepipelineStage(
+                    name="Source",
+                    action=[
+                        pipeline.CodepipelineStageAction(
+                            name="Source",
+                            category="Source",
+                            owner="AWS",
+                            provider="CodeStarSourceConnection",
+                            version="1",
+                            output_artifacts=["source"],
+                            configuration={
+                                "ConnectionArn": self.connection.arn,
+                                "FullRepositoryId": repository,
+                                "BranchName": branch,
+                                "OutputArtifactFormat": "CODE_ZIP",
+                            },
+                        )
+                    ],
+                ),
+                pipeline.CodepipelineStage(
+                    name="Build",
+                    action=[
+                        pipeline.CodepipelineStageAction(
+                            name="Image",
+                            category="Build",
+                            owner="AWS",
+                            provider="CodeBuild",
+                            version="1",
+                            input_artifacts=["source"],
+                            configuration={"ProjectName": self.project.name},
+                        )
+                    ],
+                ),
             ],
             trigger=[
                 pipeline.CodepipelineTrigger(
                     provider_type="CodeStarSourceConnection",
                     git_configuration={
                         "source_action_name": "Source",
-                        "push": [pipeline.CodepipelineTriggerGitConfigurationPush(
-                            branches={"includes": [branch]}, file_paths={"includes": SOURCE_PATHS},
-                        )],
+                        "push": [
+                            pipeline.CodepipelineTriggerGitConfigurationPush(
+                                branches={"includes": [branch]},
+                                file_paths={"includes": SOURCE_PATHS},
+                            )
+                        ],
                     },
                 )
             ],

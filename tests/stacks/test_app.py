@@ -33,7 +33,7 @@ def test_stacks_reference_each_other_instead_of_copying_values(stacks: dict[str,
         }
 
 
-@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("part", [part for part in PARTS if part != "bootstrap"])
 def test_prod_state_is_in_s3_encrypted_and_locked(stacks: dict[str, Document], part: str) -> None:
     backend = stacks[f"prod-{part}"]["terraform"]["backend"]
     assert backend == {
@@ -51,6 +51,10 @@ def test_prod_state_is_in_s3_encrypted_and_locked(stacks: dict[str, Document], p
 
 def test_dev_without_a_bucket_keeps_local_state(stacks: dict[str, Document]) -> None:
     assert set(stacks["dev-network"]["terraform"]["backend"]) == {"local"}
+
+
+def test_the_stack_that_creates_the_state_bucket_keeps_local_state(stacks: dict[str, Document]) -> None:
+    assert set(stacks["prod-bootstrap"]["terraform"]["backend"]) == {"local"}
 
 
 def test_providers_are_pinned_to_the_environment_account(
