@@ -32,6 +32,7 @@ def build_app(environments: Sequence[Environment], *, outdir: str | None = None)
             cluster=cluster.outputs,
             database=data.database,
             registry_url=data.registry_url,
+            registry_arn=data.registry_arn,
         )
         PipelineStack(app, env=env, ecr_repository_arn=data.registry_arn, ecr_repository_url=data.registry_url)
     return app

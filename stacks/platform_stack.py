@@ -17,15 +17,24 @@ from constructs import Construct
 from stacks import bridge
 from stacks.bindings import aws, kubernetes
 from stacks.config import Environment
-from stacks.constructs.addons import external_dns, external_secrets, flux, load_balancer_controller
+from stacks.constructs.addons import (
+    external_dns,
+    external_secrets,
+    flux,
+    image_reflector_policy,
+    load_balancer_controller,
+)
 from stacks.constructs.addons.external_secrets_policy import secret_prefix_arn
 from stacks.constructs.addons.helm_addon import AddonProps, HelmAddon
+from stacks.constructs.addons.image_reflector_policy import image_reflector_statements
 from stacks.constructs.certificate import DnsValidatedCertificate
 from stacks.constructs.cluster_bridge import ClusterBridge
 from stacks.constructs.eks_cluster import ClusterOutputs
 from stacks.constructs.encryption_key import EncryptionKey
 from stacks.constructs.hosted_zone import HostedZone
+from stacks.constructs.iam import policy_document
 from stacks.constructs.network import NetworkOutputs
+from stacks.constructs.pod_identity_role import PodIdentityRole
 from stacks.constructs.postgres import DatabaseOutputs
 from stacks.environment_stack import EnvironmentStack
 from stacks.naming import cluster_name, physical_name
@@ -41,6 +50,7 @@ class PlatformStack(EnvironmentStack):
         cluster: ClusterOutputs,
         database: DatabaseOutputs,
         registry_url: str,
+        registry_arn: str,
     ) -> None:
         super().__init__(scope, "platform", env=env)
         self.connect_to_cluster(cluster)
@@ -155,6 +165,30 @@ class PlatformStack(EnvironmentStack):
                 "external_secrets_role_arn": roles["eso"],
             },
         )
+        flux_ready: list[Any] = [cluster_vars.config_map]
+        if env.platform.flux.image_automation:
+            # The image-reflector-controller reads tags from ECR as itself (ImageRepository
+            # `provider: aws`); its association must exist before Flux starts it.
+            reflector = PodIdentityRole(
+                self,
+                "image-reflector-role",
+                name=f"{name}-flux-image-reflector",
+                account_id=env.account_id,
+                cluster_arn=cluster.arn,
+                inline_policy=policy_document(
+                    self, "image-reflector-policy", image_reflector_statements(repository_arn=registry_arn)
+                ),
+            )
+            flux_ready.append(
+                aws.eks_pod_identity_association.EksPodIdentityAssociation(
+                    self,
+                    "image-reflector-pod-identity",
+                    cluster_name=cluster.name,
+                    namespace=image_reflector_policy.NAMESPACE,
+                    service_account=image_reflector_policy.SERVICE_ACCOUNT,
+                    role_arn=reflector.arn,
+                )
+            )
         operator = addon(
             "flux-operator",
             flux.flux_operator(overrides=overrides.get("flux-operator", {})),
@@ -170,7 +204,7 @@ class PlatformStack(EnvironmentStack):
                 image_automation=env.platform.flux.image_automation,
                 overrides=overrides.get("flux-instance", {}),
             ),
-            [operator.release, cluster_vars.config_map],
+            [operator.release, *flux_ready],
         )
         self.output("certificate_arn", certificate.arn, "ACM certificate of the app and webhook host names")
         self.output(

@@ -146,3 +146,20 @@ def test_rendered_cluster_is_written_one_file_per_object(
         assert len(files) == len(cluster.objects)
         deployment = yaml.safe_load((rendered_dir / env / "guestbook" / "deployment-guestbook.yaml").read_text())
         assert deployment["kind"] == "Deployment"
+
+
+def test_dev_rolls_out_new_images_through_git_and_prod_by_pull_request(clusters: dict[str, RenderedCluster]) -> None:
+    dev_kinds = {o.body["kind"] for o in clusters["dev"].objects}
+    assert {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"} <= dev_kinds
+    assert not {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"} & {
+        o.body["kind"] for o in clusters["prod"].objects
+    }
+    automation = one(clusters["dev"], "ImageUpdateAutomation", "guestbook")
+    path = automation["spec"]["update"]["path"].removeprefix("./")
+    marked = [
+        p for p in (ROOT / path).glob("*.yaml") if '{"$imagepolicy": "flux-system:guestbook:tag"}' in p.read_text()
+    ]
+    assert [p.name for p in marked] == ["guestbook-values.yaml"]
+    repository = one(clusters["dev"], "ImageRepository", "guestbook")
+    assert repository["spec"]["provider"] == "aws"
+    assert repository["spec"]["image"].endswith("/acme/dev/app")

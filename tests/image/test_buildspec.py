@@ -9,6 +9,7 @@ import re
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,8 +17,17 @@ import yaml
 from tests.conftest import ROOT
 
 BUILDSPEC = ROOT / "dockerbuild" / "buildspec.yml"
-# What Flux's ImagePolicy will select on: a UTC timestamp to sort by, then the commit.
-BUILD_TAG = re.compile(r"^(?P<ts>[0-9]{14})-(?P<commit>[0-9a-f]{12})$")
+IMAGE_AUTOMATION = ROOT / "clusters" / "apps" / "dev" / "image-automation.yaml"
+
+
+def image_policy() -> dict[str, Any]:
+    [policy] = [d for d in yaml.safe_load_all(IMAGE_AUTOMATION.read_text()) if d["kind"] == "ImagePolicy"]
+    assert isinstance(policy, dict)
+    return policy
+
+
+# What Flux's ImagePolicy selects on: a UTC timestamp to sort by, then the commit.
+BUILD_TAG = re.compile(image_policy()["spec"]["filterTags"]["pattern"])
 COMMIT = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
 REPOSITORY_URI = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/dev/app"
 
@@ -89,7 +99,10 @@ def test_new_commit_is_built_with_cache_tagged_and_pushed(tmp_path: Path) -> Non
     tags = re.findall(r"--tag \S+:(\S+)", build)
     assert len(tags) == 2 and tags[1] == f"git-{COMMIT[:12]}"
     match = BUILD_TAG.match(tags[0])
-    assert match and match["commit"] == COMMIT[:12]
+    assert match and tags[0].endswith(COMMIT[:12])
+    assert image_policy()["spec"]["filterTags"]["extract"] == "$ts"
+    assert image_policy()["spec"]["policy"] == {"numerical": {"order": "asc"}}
+    assert len(match["ts"]) == 14 and not BUILD_TAG.match(f"git-{COMMIT[:12]}")
     assert f"--cache-from {REPOSITORY_URI}:20261101000000-0123456789ab" in build
     assert [c for c in calls if c.startswith("docker push")] == [
         f"docker push {REPOSITORY_URI}:{tags[0]}",

@@ -112,6 +112,11 @@ def test_every_service_account_with_aws_access_has_its_association(stacks: dict[
         assert associations.get(account) == ref("aws_iam_role", role_name, "arn"), account
         assert values["serviceAccount"]["create"] is True
         checked += 1
+    _, _, flux_values = release(stack, "flux-instance")
+    if "image-reflector-controller" in flux_values["instance"]["components"]:
+        # The FluxInstance runs the image-reflector-controller as this service account.
+        assert ("flux-system", "image-reflector-controller") in associations
+        checked += 1
     assert checked == len(associations)
 
 
@@ -134,6 +139,7 @@ def test_flux_comes_up_after_the_controllers_and_the_bridge(stacks: dict[str, Do
     assert set(instance["depends_on"]) == {
         f"helm_release.{names['flux-operator']}",
         f"kubernetes_config_map_v1.{bridge_name}",
+        "aws_eks_pod_identity_association.image-reflector-pod-identity",  # dev automates images
     }
     for controller in ("external-secrets", "external-dns"):
         assert f"helm_release.{names['load-balancer-controller']}" in release(stack, controller)[1]["depends_on"]
@@ -188,3 +194,18 @@ def test_webhook_token_has_no_value_in_terraform(stacks: dict[str, Document]) ->
     stack = stacks["dev-platform"]
     assert only(stack, "aws_secretsmanager_secret")["name"] == "acme/dev/flux-webhook-token"
     assert "aws_secretsmanager_secret_version" not in stack["resource"]
+
+
+def test_image_automation_reads_only_the_app_repository(stacks: dict[str, Document]) -> None:
+    stack = stacks["dev-platform"]
+    _, association = by_path(stack, "aws_eks_pod_identity_association", "image-reflector-pod-identity")
+    assert (association["namespace"], association["service_account"]) == ("flux-system", "image-reflector-controller")
+    _, inline = by_path(stack, "aws_iam_role_policy", "image-reflector-role/inline")
+    document = inline["policy"].split(".")[2]
+    statements = data_sources(stack, "aws_iam_policy_document")[document]["statement"]
+    [read] = [s for s in statements if "ecr:ListImages" in s["actions"]]
+    assert len(read["resources"]) == 1 and remote(read["resources"][0], "dev-data")
+    assert not any(a.startswith(("ecr:Put", "ecr:Upload", "ecr:Delete")) for s in statements for a in s["actions"])
+    _, _, values = release(stack, "flux-instance")
+    assert "image-reflector-controller" in values["instance"]["components"]
+    assert len(resources(stacks["prod-platform"], "aws_eks_pod_identity_association")) == 3
