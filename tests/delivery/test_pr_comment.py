@@ -103,3 +103,21 @@ def test_comment_is_one_sticky_document(repository: Path) -> None:
     assert "| `dev-network` | no changes | |" in comment
     assert "<b>dev</b>: 3 object(s) differ" in comment
     assert "**prod**: no change to the rendered objects." in comment
+
+
+def test_readme_shows_the_comment_this_builder_makes() -> None:
+    from tests.conftest import ROOT
+
+    base = {
+        "guestbook/deployment-guestbook.yaml": DEPLOYMENT.format(replicas=1),
+        "guestbook/configmap-old.yaml": CONFIG_MAP.format(name="old"),
+    }
+    head = {
+        "guestbook/deployment-guestbook.yaml": DEPLOYMENT.format(replicas=3),
+        "guestbook/configmap-new.yaml": CONFIG_MAP.format(name="new"),
+    }
+    comment = build_comment(
+        [summarize_plan("dev-data", PLAN), summarize_plan("dev-network", {"resource_changes": []})],
+        {"dev": diff_trees(base, head), "prod": []},
+    )
+    assert f"````markdown\n{comment}\n````" in (ROOT / "README.md").read_text()
