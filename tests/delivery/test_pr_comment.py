@@ -120,4 +120,4 @@ def test_readme_shows_the_comment_this_builder_makes() -> None:
         [summarize_plan("dev-data", PLAN), summarize_plan("dev-network", {"resource_changes": []})],
         {"dev": diff_trees(base, head), "prod": []},
     )
-    assert f"````markdown\n{comment}\n````" in (ROOT / "README.md").read_text()
+    assert f"````markdown\n{comment.rstrip()}\n````" in (ROOT / "README.md").read_text()
