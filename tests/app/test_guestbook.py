@@ -8,6 +8,8 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -99,9 +101,17 @@ def test_readiness_follows_the_database(app: RunningApp, postgres: PostgresServe
     wait_until(ready, 30, "readiness did not come back after the database returned")
 
 
-def test_sigterm_finishes_in_flight_requests_and_refuses_new_ones(
-    app: RunningApp, postgres: PostgresServer, database: Credentials
-) -> None:
+WAITING_ON_LOCK = "SELECT pid FROM pg_stat_activity WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
+
+
+@contextmanager
+def insert_held_by_a_lock(
+    app: RunningApp, postgres: PostgresServer, database: Credentials, message: str
+) -> Iterator[dict[str, int]]:
+    """A POST /entries that has reached the database and waits there; released on exit.
+
+    Yields the dict the request's status code lands in once it has finished.
+    """
     dbname = (database.directory / "dbname").read_text()
     result: dict[str, int] = {}
     with postgres.admin(dbname) as blocker:
@@ -110,34 +120,31 @@ def test_sigterm_finishes_in_flight_requests_and_refuses_new_ones(
 
         def post() -> None:
             with app.client() as client:
-                result["status"] = client.post("/entries", json={"author": "late", "message": "in flight"}).status_code
+                result["status"] = client.post("/entries", json={"author": "t", "message": message}).status_code
 
-        in_flight = threading.Thread(target=post)
-        in_flight.start()
+        request = threading.Thread(target=post)
+        request.start()
         with postgres.admin(dbname) as observer:
-            wait_until(
-                lambda: (
-                    observer.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
-                    ).fetchone()[0]  # type: ignore[index]
-                    == 1
-                ),
-                15,
-                "the request never reached the database",
-            )
+            wait_until(lambda: observer.execute(WAITING_ON_LOCK).fetchone() is not None, 15, "the insert never waited")
+        yield result
+        blocker.commit()
+    request.join(timeout=30)
+
+
+def test_sigterm_finishes_in_flight_requests_and_refuses_new_ones(
+    app: RunningApp, postgres: PostgresServer, database: Credentials
+) -> None:
+    def refuses_new_connections() -> bool:
+        try:
+            httpx.get(f"{app.url}/healthz", timeout=2)
+        except httpx.ConnectError:
+            return True
+        return False
+
+    with insert_held_by_a_lock(app, postgres, database, "in flight") as result:
         app.process.send_signal(signal.SIGTERM)
-
-        def refuses_new_connections() -> bool:
-            try:
-                httpx.get(f"{app.url}/healthz", timeout=2)
-            except httpx.ConnectError:
-                return True
-            return False
-
         wait_until(refuses_new_connections, 10, "the server kept accepting connections after SIGTERM")
         assert app.process.poll() is None, "the server exited with a request in flight"
-        blocker.commit()  # releases the lock: the in-flight insert can finish
-    in_flight.join(timeout=20)
     assert result == {"status": 201}
     stopped_cleanly(app)
 
@@ -146,28 +153,12 @@ def test_a_write_whose_session_dies_before_commit_is_retried_once(
     app: RunningApp, postgres: PostgresServer, database: Credentials
 ) -> None:
     """A Multi-AZ failover ends sessions mid-request; nothing was committed, so the app retries."""
-    dbname = (database.directory / "dbname").read_text()
-    result: dict[str, int] = {}
-    with postgres.admin(dbname) as blocker:
-        blocker.autocommit = False
-        blocker.execute("LOCK TABLE entries IN ACCESS EXCLUSIVE MODE")
-
-        def post() -> None:
-            with app.client() as client:
-                result["status"] = client.post("/entries", json={"author": "ha", "message": "failover"}).status_code
-
-        writer = threading.Thread(target=post)
-        writer.start()
-        with postgres.admin(dbname) as observer:
-            waiting = "SELECT pid FROM pg_stat_activity WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
-            wait_until(lambda: observer.execute(waiting).fetchone() is not None, 15, "the insert never waited")
-            observer.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
-            )
-        blocker.commit()
-    writer.join(timeout=30)
+    with insert_held_by_a_lock(app, postgres, database, "failover") as result, postgres.admin() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'guestbook' AND wait_event_type = 'Lock'"
+        )
     assert result == {"status": 201}
+    dbname = (database.directory / "dbname").read_text()
     with postgres.admin(dbname) as conn:
         assert conn.execute("SELECT count(*) FROM entries WHERE message = 'failover'").fetchone() == (1,)
     assert "retrying on a new connection" in app.log.read_text()
