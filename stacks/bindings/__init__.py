@@ -1,11 +1,11 @@
 """The one module every provider class is imported through.
 
 Importing a prebuilt provider package the normal way executes every one of its
-submodules (about 2,200 for AWS) to register their types with jsii: ~20 s and over
-a gigabyte before the first resource exists. The Python side only needs the
-submodules a stack actually uses, and the jsii assembly (which the Node.js side
-loads whole anyway). So each provider package is set up as an empty package shell
-plus its `_jsii` assembly, and a submodule is imported the first time it is named:
+submodules (about 2,200 for AWS) to register their types with jsii, and makes Node.js
+`require` all of their JavaScript: ~20 s and over a gigabyte before the first resource
+exists. A stack needs only the submodules it uses. So each provider package is set up
+as an empty package shell plus its `_jsii` assembly, and a submodule is imported the
+first time it is named:
 
     from stacks.bindings import aws
     aws.vpc.Vpc(self, "vpc", cidr_block="10.0.0.0/16")
@@ -13,8 +13,9 @@ plus its `_jsii` assembly, and a submodule is imported the first time it is name
 The Node.js side gets the same treatment (`lazy_provider_index.cjs`, set up by
 `node_runtime.py`). `FULL_PROVIDER_IMPORT=1` forces the normal import path on both
 sides (the benchmark and the byte-identity test compare the two). If the shell cannot
-be set up, the normal import is used as well. This is also the one place to change if the bindings are ever
-swapped for another build of the same providers (e.g. CDK Terrain's).
+be set up, the normal import is used as well. This is also the one place to change if
+the bindings are ever swapped for another build of the same providers (e.g. CDK
+Terrain's).
 """
 
 from __future__ import annotations
