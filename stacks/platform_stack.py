@@ -17,24 +17,15 @@ from constructs import Construct
 from stacks import bridge
 from stacks.bindings import aws, kubernetes
 from stacks.config import Environment
-from stacks.constructs.addons import (
-    external_dns,
-    external_secrets,
-    flux,
-    image_reflector_policy,
-    load_balancer_controller,
-)
+from stacks.constructs.addons import external_dns, external_secrets, flux, load_balancer_controller
 from stacks.constructs.addons.external_secrets_policy import secret_prefix_arn
 from stacks.constructs.addons.helm_addon import AddonProps, HelmAddon
-from stacks.constructs.addons.image_reflector_policy import image_reflector_statements
 from stacks.constructs.certificate import DnsValidatedCertificate
 from stacks.constructs.cluster_bridge import ClusterBridge
 from stacks.constructs.eks_cluster import ClusterOutputs
 from stacks.constructs.encryption_key import EncryptionKey
 from stacks.constructs.hosted_zone import HostedZone
-from stacks.constructs.iam import policy_document
 from stacks.constructs.network import NetworkOutputs
-from stacks.constructs.pod_identity_role import PodIdentityRole
 from stacks.constructs.postgres import DatabaseOutputs
 from stacks.environment_stack import EnvironmentStack
 from stacks.naming import cluster_name, physical_name
@@ -165,30 +156,6 @@ class PlatformStack(EnvironmentStack):
                 "external_secrets_role_arn": roles["eso"],
             },
         )
-        flux_ready: list[Any] = [cluster_vars.config_map]
-        if env.platform.flux.image_automation:
-            # The image-reflector-controller reads tags from ECR as itself (ImageRepository
-            # `provider: aws`); its association must exist before Flux starts it.
-            reflector = PodIdentityRole(
-                self,
-                "image-reflector-role",
-                name=f"{name}-flux-image-reflector",
-                account_id=env.account_id,
-                cluster_arn=cluster.arn,
-                inline_policy=policy_document(
-                    self, "image-reflector-policy", image_reflector_statements(repository_arn=registry_arn)
-                ),
-            )
-            flux_ready.append(
-                aws.eks_pod_identity_association.EksPodIdentityAssociation(
-                    self,
-                    "image-reflector-pod-identity",
-                    cluster_name=cluster.name,
-                    namespace=image_reflector_policy.NAMESPACE,
-                    service_account=image_reflector_policy.SERVICE_ACCOUNT,
-                    role_arn=reflector.arn,
-                )
-            )
         operator = addon(
             "flux-operator",
             flux.flux_operator(overrides=overrides.get("flux-operator", {})),
@@ -201,10 +168,10 @@ class PlatformStack(EnvironmentStack):
                 branch=env.platform.flux.branch,
                 path=f"clusters/{env.name}",
                 git_secret_name=env.platform.flux.git_secret_name,
-                image_automation=env.platform.flux.image_automation,
+                image_repository_arn=registry_arn if env.platform.flux.image_automation else None,
                 overrides=overrides.get("flux-instance", {}),
             ),
-            [operator.release, *flux_ready],
+            [operator.release, cluster_vars.config_map],
         )
         self.output("certificate_arn", certificate.arn, "ACM certificate of the app and webhook host names")
         self.output(

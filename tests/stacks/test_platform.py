@@ -136,10 +136,11 @@ def test_flux_comes_up_after_the_controllers_and_the_bridge(stacks: dict[str, Do
     for controller in ("load-balancer-controller", "external-secrets", "external-dns"):
         assert f"helm_release.{names[controller]}" in operator["depends_on"]
     bridge_name, _ = by_path(stack, "kubernetes_config_map_v1", "bridge/config-map")
+    reflector, _ = by_path(stack, "aws_eks_pod_identity_association", "flux-instance/pod-identity")
     assert set(instance["depends_on"]) == {
         f"helm_release.{names['flux-operator']}",
         f"kubernetes_config_map_v1.{bridge_name}",
-        "aws_eks_pod_identity_association.image-reflector-pod-identity",  # dev automates images
+        f"aws_eks_pod_identity_association.{reflector}",  # dev automates images
     }
     for controller in ("external-secrets", "external-dns"):
         assert f"helm_release.{names['load-balancer-controller']}" in release(stack, controller)[1]["depends_on"]
@@ -198,9 +199,9 @@ def test_webhook_token_has_no_value_in_terraform(stacks: dict[str, Document]) ->
 
 def test_image_automation_reads_only_the_app_repository(stacks: dict[str, Document]) -> None:
     stack = stacks["dev-platform"]
-    _, association = by_path(stack, "aws_eks_pod_identity_association", "image-reflector-pod-identity")
+    _, association = by_path(stack, "aws_eks_pod_identity_association", "flux-instance/pod-identity")
     assert (association["namespace"], association["service_account"]) == ("flux-system", "image-reflector-controller")
-    _, inline = by_path(stack, "aws_iam_role_policy", "image-reflector-role/inline")
+    _, inline = by_path(stack, "aws_iam_role_policy", "flux-instance/role/inline")
     document = inline["policy"].split(".")[2]
     statements = data_sources(stack, "aws_iam_policy_document")[document]["statement"]
     [read] = [s for s in statements if "ecr:ListImages" in s["actions"]]

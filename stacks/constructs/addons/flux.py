@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stacks.constructs.addons.helm_addon import AddonProps, Chart
+from stacks.constructs.addons import image_reflector_policy
+from stacks.constructs.addons.helm_addon import AddonProps, AwsIdentity, Chart
 
 CHARTS_REPOSITORY = "oci://ghcr.io/controlplaneio-fluxcd/charts"
 OPERATOR_CHART = Chart(repository=CHARTS_REPOSITORY, name="flux-operator", version="0.58.0")
@@ -40,9 +41,13 @@ def flux_instance(
     branch: str,
     path: str,
     git_secret_name: str | None,
-    image_automation: bool,
+    image_repository_arn: str | None,
     overrides: Mapping[str, Any],
 ) -> AddonProps:
+    """With `image_repository_arn`, the image controllers run too, and the
+    image-reflector-controller reads that repository's tags from ECR as itself
+    (ImageRepository `provider: aws`) through Pod Identity."""
+    image_automation = image_repository_arn is not None
     sync: dict[str, Any] = {"kind": "GitRepository", "url": repository_url, "ref": f"refs/heads/{branch}", "path": path}
     if git_secret_name:
         sync["pullSecret"] = git_secret_name
@@ -60,5 +65,11 @@ def flux_instance(
         chart=INSTANCE_CHART,
         values=values,
         overrides=overrides,
+        identity=AwsIdentity(
+            service_account=image_reflector_policy.SERVICE_ACCOUNT,
+            statements=image_reflector_policy.image_reflector_statements(repository_arn=image_repository_arn),
+        )
+        if image_repository_arn is not None
+        else None,
         create_namespace=False,
     )

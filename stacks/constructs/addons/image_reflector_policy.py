@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from stacks.constructs.iam import Statement
 
-NAMESPACE = "flux-system"
-SERVICE_ACCOUNT = "image-reflector-controller"
+SERVICE_ACCOUNT = "image-reflector-controller"  # in flux-system, where the FluxInstance runs it
 
 
 def image_reflector_statements(*, repository_arn: str) -> list[Statement]:
