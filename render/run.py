@@ -10,6 +10,7 @@ from render.cluster import RenderedCluster, render_cluster
 from render.errors import RenderError
 from render.output import write_cluster
 from stacks.config import Environment
+from stacks.display import shown
 from stacks.summary import stack_documents
 
 
@@ -38,12 +39,8 @@ def summarize(rendered: dict[str, RenderedCluster], output: Path | None) -> str:
     lines = []
     for name, cluster in rendered.items():
         kinds = Counter(str(o.body.get("kind")) for o in cluster.objects)
-        where = f" into {_shown(output / name)}" if output else ""
+        where = f" into {shown(output / name)}" if output else ""
         lines.append(
             f"  {name:<16} {len(cluster.objects):>4} objects ({len(kinds)} kinds) rendered and validated{where}"
         )
     return "\n".join([f"Rendered {len(rendered)} clusters:", *lines])
-
-
-def _shown(path: Path) -> Path:
-    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path

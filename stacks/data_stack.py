@@ -36,7 +36,7 @@ class DataStack(EnvironmentStack):
         )
         self.database: DatabaseOutputs = database.outputs
         self.registry_url = registry.url
-        self.registry_arn = str(registry.repository.arn)
+        self.registry_arn = registry.arn
         self.output("database_address", database.outputs.address, "PostgreSQL host name")
         self.output(
             "database_secret_arn",

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from stacks.display import shown
+
 
 def stack_documents(outdir: Path) -> dict[str, dict[str, Any]]:
     """Stack name → its synthesized cdk.tf.json, for every stack in the manifest."""
@@ -27,5 +29,4 @@ def summarize(outdir: Path) -> str:
             f"  {name:<16} {count_blocks(document, 'resource'):>4} resources  "
             f"{count_blocks(document, 'data'):>3} data sources  {len(document.get('output', {})):>3} outputs"
         )
-    shown = outdir.relative_to(Path.cwd()) if outdir.is_relative_to(Path.cwd()) else outdir
-    return "\n".join([f"Synthesized {len(rows)} stacks into {shown}/stacks:", *rows])
+    return "\n".join([f"Synthesized {len(rows)} stacks into {shown(outdir)}/stacks:", *rows])

@@ -28,6 +28,7 @@ from stacks.config.model import (
     Environment,
 )
 from stacks.config.yaml_source import YamlProblem, read_mapping
+from stacks.display import shown
 
 # Readable wording for the regular expressions in model.py.
 PATTERN_HINTS = {
@@ -55,11 +56,11 @@ def load_environments(directory: Path, names: Iterable[str] | None = None) -> li
     wanted = list(available) if names is None else list(names)
     lines: list[str] = []
     if not available:
-        lines.append(f"{_shown(directory)}: no environment files (*.yaml) found")
+        lines.append(f"{shown(directory)}: no environment files (*.yaml) found")
     for name in wanted:
         if name not in available:
             known = ", ".join(available) or "none"
-            lines.append(f"ENVIRONMENTS: no file {_shown(directory / (name + '.yaml'))} (known: {known})")
+            lines.append(f"ENVIRONMENTS: no file {shown(directory / (name + '.yaml'))} (known: {known})")
     environments: list[Environment] = []
     for name in wanted:
         if name in available:
@@ -73,13 +74,13 @@ def load_environments(directory: Path, names: Iterable[str] | None = None) -> li
 
 
 def load_environment(path: Path) -> Environment:
-    shown = _shown(path)
+    where = shown(path)
     try:
         data = read_mapping(path)
     except YamlProblem as problem:
-        raise ConfigError([f"{shown}: {problem}"]) from None
+        raise ConfigError([f"{where}: {problem}"]) from None
     if "name" in data:
-        raise ConfigError([f"{shown}: name: comes from the file name ({path.stem}); remove this key"])
+        raise ConfigError([f"{where}: name: comes from the file name ({path.stem}); remove this key"])
     data = {"name": path.stem, **data}
     try:
         env = Environment.model_validate(data)
@@ -91,7 +92,7 @@ def load_environment(path: Path) -> Environment:
         lines, sections = [], {name: getattr(env, name) for name in Environment.model_fields}
     lines += [f"{field}: {message}" for field, message in cross_field_problems(sections)]
     if lines or env is None:
-        raise ConfigError([f"{shown}: {line}" for line in lines])
+        raise ConfigError([f"{where}: {line}" for line in lines])
     return env
 
 
@@ -167,10 +168,3 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
         if found:
             return found
     return None
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -56,5 +56,9 @@ class ContainerRegistry(Construct):
         )
 
     @property
+    def arn(self) -> str:
+        return str(self.repository.arn)
+
+    @property
     def url(self) -> str:
         return str(self.repository.repository_url)

@@ -70,3 +70,8 @@ class EncryptionKey(Construct):
     @property
     def arn(self) -> str:
         return str(self.key.arn)
+
+
+def use_key_statement(key_arn: str) -> Statement:
+    """Read and write data encrypted with one key (S3 objects, build artifacts, state)."""
+    return {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key_arn]}

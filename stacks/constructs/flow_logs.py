@@ -6,7 +6,7 @@ from constructs import Construct
 
 from stacks.bindings import aws
 from stacks.constructs.iam import ServiceRole, policy_document, service_trust
-from stacks.constructs.log_group import encrypted_log_group
+from stacks.constructs.log_group import encrypted_log_group, write_logs_statement
 
 
 class FlowLogs(Construct):
@@ -33,12 +33,7 @@ class FlowLogs(Construct):
             inline_policy=policy_document(
                 self,
                 "write-policy",
-                [
-                    {
-                        "actions": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "resources": [group.arn, f"{group.arn}:*"],
-                    }
-                ],
+                [write_logs_statement(group.arn, "logs:DescribeLogStreams")],
             ),
         )
         aws.flow_log.FlowLog(

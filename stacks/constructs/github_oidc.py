@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from constructs import Construct
 
 from stacks.bindings import aws
+from stacks.constructs.encryption_key import use_key_statement
 from stacks.constructs.iam import ServiceRole, Statement, policy_document
 
 TOKEN_ISSUER = "token.actions.githubusercontent.com"  # noqa: S105 - a host name, not a secret
@@ -64,13 +65,7 @@ class GithubDeployRoles(Construct):
                 }
             )
         if state_key_arn:
-            lock_files.append(
-                {
-                    "sid": "StateEncryption",
-                    "actions": ["kms:Decrypt", "kms:GenerateDataKey"],
-                    "resources": [state_key_arn],
-                }
-            )
+            lock_files.append(use_key_statement(state_key_arn))
         self.plan = ServiceRole(
             self,
             "plan",

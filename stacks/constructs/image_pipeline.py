@@ -10,9 +10,9 @@ from __future__ import annotations
 from constructs import Construct
 
 from stacks.bindings import aws
-from stacks.constructs.encryption_key import EncryptionKey
+from stacks.constructs.encryption_key import EncryptionKey, use_key_statement
 from stacks.constructs.iam import ServiceRole, policy_document, service_trust
-from stacks.constructs.log_group import encrypted_log_group
+from stacks.constructs.log_group import encrypted_log_group, write_logs_statement
 from stacks.constructs.private_bucket import PrivateBucket
 
 BUILDSPEC = "dockerbuild/buildspec.yml"
@@ -80,11 +80,7 @@ class ImagePipeline(Construct):
                 self,
                 "build-policy",
                 [
-                    {
-                        "sid": "WriteBuildLogs",
-                        "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "resources": [logs.arn, f"{logs.arn}:*"],
-                    },
+                    write_logs_statement(logs.arn),
                     # GetAuthorizationToken has no resource-level permission.
                     {"sid": "LogInToEcr", "actions": ["ecr:GetAuthorizationToken"], "resources": ["*"]},
                     {"sid": "PushToTheAppRepository", "actions": ECR_PUSH, "resources": [ecr_repository_arn]},
@@ -93,7 +89,7 @@ class ImagePipeline(Construct):
                         "actions": ["s3:GetObject", "s3:GetObjectVersion"],
                         "resources": [f"{artifacts.arn}/*"],
                     },
-                    {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
+                    use_key_statement(key.arn),
                 ],
             ),
         )
@@ -150,7 +146,7 @@ class ImagePipeline(Construct):
                         "actions": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
                         "resources": [self.project.arn],
                     },
-                    {"sid": "UseTheKey", "actions": ["kms:Decrypt", "kms:GenerateDataKey"], "resources": [key.arn]},
+                    use_key_statement(key.arn),
                 ],
             ),
         )

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,10 +19,10 @@ from tests.app.conftest import Credentials, RunningApp, launch, set_role_passwor
 from tests.app.postgres_server import PostgresServer
 
 
-def wait_until(condition: object, timeout: float, message: str) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float, message: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.1)
     raise AssertionError(message)

@@ -16,6 +16,7 @@ from tests.helpers import Document
 
 
 def synthesize(outdir: Path, *, full_import: bool) -> None:
+    """`python main.py` in a fresh interpreter, which the import mode needs (it is per process)."""
     subprocess.run(
         [sys.executable, "main.py"],
         cwd=ROOT,
@@ -26,14 +27,14 @@ def synthesize(outdir: Path, *, full_import: bool) -> None:
     )
 
 
-def test_fast_path_output_is_byte_identical_to_the_normal_import(tmp_path: Path) -> None:
-    synthesize(tmp_path / "fast", full_import=False)
+def test_fast_path_output_is_byte_identical_to_the_normal_import(synth_dir: Path, tmp_path: Path) -> None:
+    """The session's synth ran on the fast path; one more, normal-path synth to compare with."""
     synthesize(tmp_path / "normal", full_import=True)
-    fast = sorted(p.relative_to(tmp_path / "fast") for p in (tmp_path / "fast").rglob("cdk.tf.json"))
+    fast = sorted(p.relative_to(synth_dir) for p in synth_dir.rglob("cdk.tf.json"))
     normal = sorted(p.relative_to(tmp_path / "normal") for p in (tmp_path / "normal").rglob("cdk.tf.json"))
     assert fast == normal and len(fast) == len(STACK_PARTS) * 2
     for relative in fast:
-        assert (tmp_path / "fast" / relative).read_bytes() == (tmp_path / "normal" / relative).read_bytes(), relative
+        assert (synth_dir / relative).read_bytes() == (tmp_path / "normal" / relative).read_bytes(), relative
 
 
 def test_only_the_submodules_in_use_are_imported(stacks: dict[str, Document]) -> None:
