@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The main job: every environment in environments/ (or those in $ENVIRONMENTS) →
-synthesized stacks in cdktf.out/, and each cluster as Flux would apply it → rendered/.
+synthesized stacks in cdktf.out/, each cluster as Flux would apply it → rendered/, and
+the system check across both (system/).
 
 Configuration is validated before any provider binding is imported, so a mistake in an
 environment file is reported in well under a second, with nothing written. Under the
@@ -39,17 +40,33 @@ def main() -> int:
         return 0
 
     from render.errors import RenderError
-    from render.run import render_environments
+    from render.run import render_environments, write_clusters
     from render.run import summarize as summarize_clusters
+    from stacks.summary import stack_documents
+    from system.check import check_system
 
     try:
-        rendered = render_environments(PROJECT_ROOT, environments, Path(app.outdir), RENDERED_DIR)
+        rendered = render_environments(PROJECT_ROOT, environments, Path(app.outdir), None)
     except RenderError as error:
         for line in error.problems:
             print(line, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) found; no cluster was written.", file=sys.stderr)
         return 2
+    report = check_system(
+        repo=PROJECT_ROOT,
+        environments=environments,
+        stacks=stack_documents(Path(app.outdir)),
+        clusters=rendered,
+        synth_dir=Path(app.outdir),
+    )
+    for line in report.violations:
+        print(line, file=sys.stderr)
+    if report.violations:
+        print(f"{report.summary()}; no cluster was written.", file=sys.stderr)
+        return 2
+    write_clusters(rendered, RENDERED_DIR)
     print(summarize_clusters(rendered, RENDERED_DIR))
+    print(report.summary())
     return 0
 
 

@@ -30,9 +30,13 @@ def render_environments(
     if problems:
         raise RenderError(problems)
     if output is not None:
-        for name, cluster in rendered.items():
-            write_cluster(cluster, output / name)
+        write_clusters(rendered, output)
     return rendered
+
+
+def write_clusters(rendered: dict[str, RenderedCluster], output: Path) -> None:
+    for name, cluster in rendered.items():
+        write_cluster(cluster, output / name)
 
 
 def summarize(rendered: dict[str, RenderedCluster], output: Path | None) -> str:

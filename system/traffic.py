@@ -1,0 +1,198 @@
+"""Traffic: the flows the design depends on, each evaluated against every NetworkPolicy
+that will exist in the cluster (the app chart's, ours, Flux's own) and against the
+security groups in the stacks. A flow that nothing admits is a violation.
+
+Flows are derived from what is deployed, not listed by hand: every Ingress with pod-IP
+targets brings "ALB → its pods" on the target port and on the health-check port;
+every workload that receives the database credentials brings "pods → PostgreSQL";
+every workload brings "pods → cluster DNS"; every pod with a Pod Identity association
+brings "pods → AWS APIs"; every CI job whose stack calls the Kubernetes API brings
+"runner → EKS API endpoint".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from stacks.config import plan_subnets
+from system.facts import SystemFacts, Violation
+from system.identity import _associations, _cluster_stacks
+from system.inventory import Inventory, Pod, inventory
+from system.network_policy import Addresses, Endpoint, admitted, matches
+from system.terraform import Document, remote_stack, resolve, resources
+from system.workflow_jobs import expanded_jobs
+
+INVARIANT = "traffic"
+INTERNET = ipaddress.ip_network("0.0.0.0/0")
+HTTPS = 443
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    source: Endpoint
+    destination: Endpoint
+    port: int
+    protocol: str = "TCP"
+
+
+def check(facts: SystemFacts) -> Iterator[Violation]:
+    objects = inventory(facts)
+    flows, problems = declared_flows(facts, objects)
+    yield from problems
+    for flow in flows:
+        passes, why = admitted(objects, flow.source, flow.destination, flow.port, flow.protocol)
+        if not passes:
+            yield Violation(INVARIANT, f"{facts.env.name}: {flow.name}", f"dropped: {why}")
+    yield from _database_security_group(facts)
+    yield from _ci_to_api(facts)
+
+
+def declared_flows(facts: SystemFacts, objects: Inventory) -> tuple[list[Flow], list[Violation]]:
+    flows: list[Flow] = []
+    problems: list[Violation] = []
+    subnets = plan_subnets(
+        facts.env.network.cidr,
+        len(facts.env.network.availability_zones),
+        facts.env.network.subnet_prefixes.model_dump(),
+    )
+    alb = [Addresses(f"ALB in public subnet {cidr}", cidr) for cidr in subnets.public]
+    database = [Addresses(f"RDS in database subnet {cidr}", cidr) for cidr in subnets.database]
+    for ingress in [o.body for o in facts.cluster.objects if o.body.get("kind") == "Ingress"]:
+        found, missing = _ingress_flows(ingress, objects, alb)
+        flows += found
+        problems += missing
+    db_port = int(facts.bridge_values.get("db_port", "5432"))
+    for pod in _database_clients(facts, objects):
+        flows += [Flow(f"{pod} → PostgreSQL:{db_port}", pod, subnet, db_port) for subnet in database]
+    dns = [pod for pod in objects.pods if pod.namespace == "kube-system" and pod.labels.get("k8s-app") == "kube-dns"]
+    for pod in [p for p in objects.pods if p.namespace != "kube-system"]:
+        for server in dns:
+            flows += [Flow(f"{pod} → cluster DNS {protocol}/53", pod, server, 53, protocol) for protocol in ("UDP", "TCP")]
+    aws = Addresses("AWS APIs", INTERNET)  # type: ignore[arg-type]
+    for _, namespace, account, _ in _associations(facts):
+        for pod in [p for p in objects.pods if (p.namespace, p.service_account) == (namespace, account)]:
+            flows.append(Flow(f"{pod} → AWS APIs:443", pod, aws, HTTPS))
+    return flows, problems
+
+
+def _ingress_flows(ingress: dict[str, Any], objects: Inventory, alb: list[Addresses]) -> tuple[list[Flow], list[Violation]]:
+    metadata = ingress["metadata"]
+    namespace = metadata.get("namespace", "default")
+    where = f"Ingress {namespace}/{metadata['name']}"
+    annotations = metadata.get("annotations") or {}
+    if annotations.get("alb.ingress.kubernetes.io/target-type") != "ip":
+        return [], []
+    flows, problems = [], []
+    health = str(annotations.get("alb.ingress.kubernetes.io/healthcheck-port", "traffic-port"))
+    for rule in ingress.get("spec", {}).get("rules", []):
+        for path in rule.get("http", {}).get("paths", []):
+            backend = path["backend"]["service"]
+            service = objects.services.get((namespace, backend["name"]))
+            if service is None:
+                problems.append(Violation(INVARIANT, where, f"backend service {backend['name']} does not exist"))
+                continue
+            pods = [p for p in objects.pods if p.namespace == namespace and matches({"matchLabels": service.get("selector", {})}, p.labels)]
+            target = _target_port(service, backend["port"])
+            if not pods or target is None:
+                problems.append(Violation(INVARIANT, where, f"service {backend['name']} selects no pod port"))
+                continue
+            for pod in pods:
+                port = pod.ports.get(target) if isinstance(target, str) else target
+                if port is None:
+                    problems.append(Violation(INVARIANT, where, f"pod {pod} has no port named {target}"))
+                    continue
+                check_port = port if health == "traffic-port" else pod.ports.get(health, int(health) if health.isdigit() else 0)
+                for subnet in alb:
+                    flows.append(Flow(f"internet → ALB → {pod}:{port} ({where})", subnet, pod, port))
+                    flows.append(Flow(f"ALB health check → {pod}:{check_port} ({where})", subnet, pod, check_port))
+    return flows, problems
+
+
+def _target_port(service: dict[str, Any], wanted: dict[str, Any]) -> int | str | None:
+    for port in service.get("ports", []):
+        if ("number" in wanted and port.get("port") == wanted["number"]) or port.get("name") == wanted.get("name"):
+            target = port.get("targetPort", port.get("port"))
+            return int(target) if isinstance(target, int) or str(target).isdigit() else str(target)
+    return None
+
+
+def _database_clients(facts: SystemFacts, objects: Inventory) -> list[Pod]:
+    """Workloads that mount the Secret External Secrets fills from the RDS master secret."""
+    secret_arn = facts.bridge_values.get("db_secret_arn")
+    filled = {
+        (o.body["metadata"].get("namespace", ""), o.body["spec"].get("target", {}).get("name", o.body["metadata"]["name"]))
+        for o in facts.cluster.objects
+        if o.body.get("kind") == "ExternalSecret"
+        and any(d.get("remoteRef", {}).get("key") == secret_arn for d in o.body.get("spec", {}).get("data", []))
+    }
+    return [
+        pod
+        for pod in objects.pods
+        if any((pod.namespace, volume.get("secret", {}).get("secretName")) in filled for volume in pod.spec.get("volumes", []))
+    ]
+
+
+def _database_security_group(facts: SystemFacts) -> Iterator[Violation]:
+    """Pods use the cluster security group (no security groups for pods here): RDS must admit it."""
+    data = facts.stack("data")
+    port = int(facts.bridge_values.get("db_port", "5432"))
+    for body in resources(data, "aws_vpc_security_group_ingress_rule").values():
+        source = body.get("referenced_security_group_id")
+        if (
+            remote_stack(source) == facts.stack_name("cluster")
+            and "cluster_security_group_id" in str(source)
+            and int(body.get("from_port", -1)) <= port <= int(body.get("to_port", -1))
+        ):
+            return
+    yield Violation(
+        INVARIANT, facts.stack_name("data"), f"no security group rule admits the cluster security group to PostgreSQL on {port}"
+    )
+
+
+def _ci_to_api(facts: SystemFacts) -> Iterator[Violation]:
+    """Every CI job whose stack calls the Kubernetes API runs where the API endpoint admits it."""
+    cluster = facts.stack("cluster")
+    runners = _vpc_runners(cluster)
+    public = [str(cidr) for cidr in facts.env.cluster.public_access_cidrs]
+    for job in expanded_jobs(facts.workflows):
+        for stack in _cluster_stacks(facts):
+            if not job.touches(stack):
+                continue
+            runner = next((name for name in runners if job.runs_on.startswith(f"codebuild-{name}-")), None)
+            if runner is None:
+                yield Violation(
+                    INVARIANT,
+                    str(job),
+                    f"runs {stack} on '{job.runs_on}', which cannot reach the EKS API: the public endpoint admits only "
+                    f"{', '.join(public) or 'nobody'} and the private one only the VPC; run it on the in-VPC runner",
+                )
+            elif not runners[runner]:
+                yield Violation(
+                    INVARIANT,
+                    str(job),
+                    f"runner {runner} is in the VPC, but no rule admits its security group to the cluster API on 443",
+                )
+
+
+def _vpc_runners(cluster: Document) -> dict[str, bool]:
+    """CodeBuild projects in the VPC → whether the cluster security group admits them on 443."""
+    admitted_groups = {
+        str(body.get("referenced_security_group_id"))
+        for body in resources(cluster, "aws_vpc_security_group_ingress_rule").values()
+        if "cluster_security_group_id" in str(body.get("security_group_id"))
+        and str(body.get("ip_protocol")) in ("tcp", "6")
+        and int(body.get("from_port", -1)) <= HTTPS <= int(body.get("to_port", -1))
+    }
+    runners = {}
+    for body in resources(cluster, "aws_codebuild_project").values():
+        vpc = body.get("vpc_config")
+        vpc = vpc[0] if isinstance(vpc, list) and vpc else vpc
+        if not isinstance(vpc, dict):
+            continue
+        groups = {str(group) for group in vpc.get("security_group_ids", [])}
+        runners[str(resolve(cluster, body.get("name")))] = bool(groups & admitted_groups)
+    return runners

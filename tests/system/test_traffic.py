@@ -1,0 +1,119 @@
+"""Traffic invariant: each planted defect is reported with its exact line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from system import traffic
+from system.facts import SystemFacts
+from system.workflow_jobs import expanded_jobs
+from tests.system.conftest import FactsFactory
+
+FLUX_POLICIES = "flux-system/allow-egress, flux-system/allow-scraping, flux-system/allow-webhooks"
+
+
+def lines(facts: SystemFacts) -> list[str]:
+    return [str(v) for v in traffic.check(facts)]
+
+
+def objects(facts: SystemFacts, kind: str, namespace: str) -> list[dict[str, Any]]:
+    return [
+        o.body
+        for o in facts.cluster.objects
+        if o.body.get("kind") == kind and o.body["metadata"].get("namespace") == namespace
+    ]
+
+
+def test_the_examples_hold(system_facts: FactsFactory) -> None:
+    for name in ("dev", "prod"):
+        assert lines(system_facts(name)) == []
+
+
+def test_the_webhook_without_its_network_policy_is_dropped_by_fluxs_own(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    facts.cluster.objects = [
+        o
+        for o in facts.cluster.objects
+        if not (o.body["kind"] == "NetworkPolicy" and o.body["metadata"].get("namespace") == "flux-system")
+    ]
+    where = "dev: {} → flux-system/notification-controller:{} (Ingress flux-system/flux-webhook): traffic: dropped"
+    why = f"ingress of flux-system/notification-controller is limited by {FLUX_POLICIES} and none of them admits it"
+    assert lines(facts) == [
+        f"{where.format('internet → ALB', 9292)}: {why}",
+        f"{where.format('ALB health check', 9440)}: {why}",
+    ]
+
+
+def test_app_pods_closed_to_the_alb_are_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("prod")
+    [policy] = objects(facts, "NetworkPolicy", "guestbook")
+    policy["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"] = "10.99.0.0/16"
+    why = "dropped: ingress of guestbook/guestbook is limited by guestbook/guestbook and none of them admits it"
+    assert lines(facts) == [
+        f"prod: internet → ALB → guestbook/guestbook:8080 (Ingress guestbook/guestbook): traffic: {why}",
+        f"prod: ALB health check → guestbook/guestbook:8080 (Ingress guestbook/guestbook): traffic: {why}",
+    ]
+
+
+def test_app_pods_without_dns_are_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    [policy] = objects(facts, "NetworkPolicy", "guestbook")
+    policy["spec"]["egress"] = [rule for rule in policy["spec"]["egress"] if "namespaceSelector" not in rule["to"][0]]
+    why = "dropped: egress of guestbook/guestbook is limited by guestbook/guestbook and none of them admits it"
+    assert lines(facts) == [
+        f"dev: guestbook/guestbook → cluster DNS UDP/53: traffic: {why}",
+        f"dev: guestbook/guestbook → cluster DNS TCP/53: traffic: {why}",
+    ]
+
+
+def test_app_pods_without_the_database_are_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    [policy] = objects(facts, "NetworkPolicy", "guestbook")
+    for rule in policy["spec"]["egress"]:
+        for port in rule.get("ports", []):
+            if port["port"] == 5432:
+                port["port"] = 5433
+    assert lines(facts) == [
+        "dev: guestbook/guestbook → PostgreSQL:5432: traffic: dropped: egress of guestbook/guestbook "
+        "is limited by guestbook/guestbook and none of them admits it"
+    ]
+
+
+def test_rds_closed_to_the_cluster_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    facts.stack("data")["resource"]["aws_vpc_security_group_ingress_rule"] = {}
+    assert lines(facts) == [
+        "dev-data: traffic: no security group rule admits the cluster security group to PostgreSQL on 5432"
+    ]
+
+
+def test_a_cluster_job_on_a_github_hosted_runner_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    workflow = facts.workflows[".github/workflows/deploy.yml"]
+    [job_id] = [
+        job_id
+        for job_id, job in workflow["jobs"].items()
+        if "dev-platform" in yaml.safe_dump(job) and "codebuild-" in str(job["runs-on"])
+    ]
+    workflow["jobs"][job_id]["runs-on"] = "ubuntu-24.04"
+    assert lines(facts) == [
+        f".github/workflows/deploy.yml job {job_id}: traffic: runs dev-platform on 'ubuntu-24.04', which cannot "
+        "reach the EKS API: the public endpoint admits only 203.0.113.0/24 and the private one only the VPC; "
+        "run it on the in-VPC runner"
+    ]
+
+
+def test_a_runner_the_cluster_does_not_admit_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("prod")
+    rules = facts.stack("cluster")["resource"]["aws_vpc_security_group_ingress_rule"]
+    for name in [n for n, b in rules.items() if "cluster_security_group_id" in str(b["security_group_id"])]:
+        del rules[name]
+    jobs = [str(j) for j in expanded_jobs(facts.workflows) if j.touches("prod-platform")]
+    assert jobs
+    assert lines(facts) == [
+        f"{job}: traffic: runner acme-prod-ci-runner is in the VPC, but no rule admits its security group "
+        "to the cluster API on 443"
+        for job in jobs
+    ]
