@@ -4,6 +4,11 @@ Database credentials are files in one directory (a mounted Secret), one file per
 read again for every new connection: when RDS rotates the password, External Secrets
 updates the Secret and the kubelet the files, and the next connection uses them
 without a restart. Everything else comes from environment variables.
+
+A verifying sslmode (verify-ca, verify-full) needs the CA bundle the server's certificate
+chains to: DATABASE_SSLROOTCERT names it (the image carries AWS's RDS bundle, the chart
+points at it). It is checked at start, so a missing bundle stops the pod with its name
+instead of failing every connection.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from typing import Any
 
 # The keys of the Secret the chart's ExternalSecret produces: exactly these files.
 SECRET_KEYS = ("host", "port", "dbname", "username", "password")
+# libpq's modes that check the server certificate against sslrootcert
+# (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-VERIFICATION).
+VERIFYING_SSLMODES = ("verify-ca", "verify-full")
 
 
 class SettingsError(RuntimeError):
@@ -36,7 +44,7 @@ class Settings:
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         try:
-            return cls(
+            settings = cls(
                 credentials_dir=Path(env.get("DATABASE_CREDENTIALS_DIR", "/var/run/secrets/database")),
                 sslmode=env.get("DATABASE_SSLMODE", "verify-full"),
                 sslrootcert=env.get("DATABASE_SSLROOTCERT") or None,
@@ -48,6 +56,23 @@ class Settings:
             )
         except ValueError as error:
             raise SettingsError(f"a numeric setting is not a number: {error}") from None
+        settings.check_root_certificate()
+        return settings
+
+    def check_root_certificate(self) -> None:
+        """The CA bundle a verifying sslmode needs is named and readable."""
+        if self.sslmode in VERIFYING_SSLMODES and not self.sslrootcert:
+            raise SettingsError(
+                f"DATABASE_SSLMODE={self.sslmode} needs DATABASE_SSLROOTCERT, the CA bundle to verify the server with"
+            )
+        if self.sslrootcert:
+            try:
+                with Path(self.sslrootcert).open("rb"):
+                    pass
+            except OSError as error:
+                raise SettingsError(
+                    f"DATABASE_SSLROOTCERT unreadable at {self.sslrootcert}: {error.strerror}"
+                ) from None
 
     def connection_kwargs(self) -> dict[str, Any]:
         """Connection parameters as the credential files say right now."""

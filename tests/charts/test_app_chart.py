@@ -32,10 +32,19 @@ def test_chart_lints_clean_with_each_environments_values(clusters: dict[str, Ren
         (lambda v: v["image"].update(tag="latest tag"), "at '/image/tag'"),
         (lambda v: v["ingress"].update(certificateArn="not-an-arn"), "at '/ingress/certificateArn'"),
         (lambda v: v["database"].update(sslMode="disable"), "at '/database/sslMode'"),
+        (lambda v: v["database"].update(sslRootCert="global-bundle.pem"), "at '/database/sslRootCert'"),
         (lambda v: v.update(replicaCount=2), "additional properties 'replicaCount' not allowed"),
         (lambda v: v["image"].pop("tag"), "at '/image/tag': '' does not match"),
     ],
-    ids=["wrong type", "bad tag", "bad certificate", "plaintext database", "unknown key", "missing tag"],
+    ids=[
+        "wrong type",
+        "bad tag",
+        "bad certificate",
+        "plaintext database",
+        "relative CA bundle",
+        "unknown key",
+        "missing tag",
+    ],
 )
 def test_schema_rejects_bad_values(clusters: dict[str, RenderedCluster], change: Any, expected: str) -> None:
     values = release_values(clusters, "dev")
@@ -49,3 +58,16 @@ def test_external_secrets_templates_pass_through_helm(clusters: dict[str, Render
     [secret] = [o for o in clusters["dev"].of_kind("ExternalSecret") if o["metadata"]["name"] == "guestbook-database"]
     data = secret["spec"]["target"]["template"]["data"]
     assert (data["username"], data["password"]) == ("{{ .username }}", "{{ .password }}")
+
+
+def test_database_tls_is_verified_by_default(clusters: dict[str, RenderedCluster]) -> None:
+    """With no database TLS values given (as the environments give none), the app verifies
+    the server certificate and its host name against the bundle the image carries."""
+    values = release_values(clusters, "prod")
+    assert not {"sslMode", "sslRootCert"} & set(values["database"])
+    objects = helm.render_chart(CHART, values, release="guestbook", namespace="guestbook", where="test")
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    environment = {e["name"]: e["value"] for e in container["env"]}
+    assert environment["DATABASE_SSLMODE"] == "verify-full"
+    assert environment["DATABASE_SSLROOTCERT"] == "/etc/ssl/rds/global-bundle.pem"

@@ -114,7 +114,7 @@ def test_substitution_forms() -> None:
 
 def test_main_job_reports_render_errors_and_writes_nothing(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    for folder in ("stacks", "render", "clusters", "charts", "environments"):
+    for folder in ("stacks", "render", "system", "clusters", "charts", "environments"):
         shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "main.py", project / "main.py")
     entry = project / "clusters/dev/apps.yaml"
