@@ -163,3 +163,113 @@ def test_dev_rolls_out_new_images_through_git_and_prod_by_pull_request(clusters:
     repository = one(clusters["dev"], "ImageRepository", "guestbook")
     assert repository["spec"]["provider"] == "aws"
     assert repository["spec"]["image"].endswith("/acme/dev/app")
+
+
+def applied_by(cluster: RenderedCluster, kustomization: str) -> list[dict[str, Any]]:
+    """What one Flux Kustomization applies itself (not what its HelmReleases render)."""
+    return [o.body for o in cluster.objects if o.source.endswith(f"(Kustomization {kustomization})")]
+
+
+def waits_for(cluster: RenderedCluster, kustomization: str) -> set[str]:
+    """Every Kustomization `kustomization` waits for, directly or through another."""
+    depends_on = {
+        k["metadata"]["name"]: {d["name"] for d in k["spec"].get("dependsOn", [])}
+        for k in cluster.of_kind("Kustomization")
+    }
+    found: set[str] = set()
+    pending = set(depends_on[kustomization])
+    while pending:
+        name = pending.pop()
+        found.add(name)
+        pending |= depends_on.get(name, set()) - found
+    return found
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_apps_never_wait_for_the_webhook_token(clusters: dict[str, RenderedCluster], env: str) -> None:
+    """The webhook token is put into Secrets Manager by hand after the deploy; until then
+    whatever applies its ExternalSecret is not Ready, and nothing the apps wait for may."""
+    cluster = clusters[env]
+    [receiver] = cluster.of_kind("Receiver")
+    token = receiver["spec"]["secretRef"]["name"]
+    holders = {
+        k["metadata"]["name"]
+        for k in cluster.of_kind("Kustomization")
+        for obj in applied_by(cluster, k["metadata"]["name"])
+        if obj["kind"] == "ExternalSecret" and obj["spec"]["target"]["name"] == token
+    }
+    assert holders, "no Kustomization applies the webhook's ExternalSecret: the test would prove nothing"
+    assert holders.isdisjoint({"apps", *waits_for(cluster, "apps")})
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_external_secret_waits_for_its_store(clusters: dict[str, RenderedCluster], env: str) -> None:
+    cluster = clusters[env]
+    names = [k["metadata"]["name"] for k in cluster.of_kind("Kustomization")]
+    store_holder = {
+        obj["metadata"]["name"]: name
+        for name in names
+        for obj in applied_by(cluster, name)
+        if obj["kind"] == "ClusterSecretStore"
+    }
+    secrets = [(name, obj) for name in names for obj in applied_by(cluster, name) if obj["kind"] == "ExternalSecret"]
+    assert secrets, "no Kustomization applies an ExternalSecret: the test would prove nothing"
+    for name, secret in secrets:
+        assert store_holder[secret["spec"]["secretStoreRef"]["name"]] in waits_for(cluster, name), name
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_alb_reaches_only_the_webhook_ports_of_flux(
+    clusters: dict[str, RenderedCluster], environments: dict[str, Environment], env: str
+) -> None:
+    """Flux's own policies admit only pods; the ALB sends from VPC addresses to pod IPs."""
+    policy = one(clusters[env], "NetworkPolicy", "allow-webhook-from-vpc")
+    assert policy["metadata"]["namespace"] == "flux-system"
+    spec = policy["spec"]
+    assert spec["podSelector"] == {"matchLabels": {"app": "notification-controller"}}
+    assert spec["policyTypes"] == ["Ingress"]
+    [rule] = spec["ingress"]
+    assert rule["from"] == [{"ipBlock": {"cidr": str(environments[env].network.cidr)}}]
+    ports = sorted((port["protocol"], port["port"]) for port in rule["ports"])
+    assert ports == [("TCP", 9292), ("TCP", 9440)]  # receiver `http-webhook`, `healthz`
+    annotations = one(clusters[env], "Ingress", "flux-webhook")["metadata"]["annotations"]
+    assert ("TCP", int(annotations["alb.ingress.kubernetes.io/healthcheck-port"])) in ports
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_pods_behind_ip_targets_wait_for_the_alb_readiness_gate(clusters: dict[str, RenderedCluster], env: str) -> None:
+    """With target-type ip the ALB sends to pod IPs, and only the AWS Load Balancer
+    Controller's readiness gate keeps a rollout from ending old pods before the new ones
+    are healthy targets. The controller injects it into pods of namespaces labelled
+    elbv2.k8s.aws/pod-readiness-gate-inject: enabled
+    (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/).
+
+    Checked for the namespaces this tree defines. flux-system, where the webhook's
+    Ingress lives, is created by Terraform (the platform stack), not by this tree: the
+    test pins it as the one namespace it cannot see, so a new one does not go unchecked.
+    """
+    key, value = "elbv2.k8s.aws/pod-readiness-gate-inject", "enabled"
+
+    def readiness_gates(objects: list[dict[str, Any]]) -> tuple[set[str], set[str], set[str]]:
+        """Namespaces behind ip-target Ingresses: checked here, checked and unlabelled, defined elsewhere."""
+        behind = {
+            o["metadata"]["namespace"]
+            for o in objects
+            if o["kind"] == "Ingress"
+            and o["metadata"].get("annotations", {}).get("alb.ingress.kubernetes.io/target-type") == "ip"
+        }
+        defined = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Namespace"}
+        checked = behind & defined.keys()
+        unlabelled = {n for n in checked if defined[n]["metadata"].get("labels", {}).get(key) != value}
+        return checked, unlabelled, behind - defined.keys()
+
+    objects = [o.body for o in clusters[env].objects]
+    checked, unlabelled, elsewhere = readiness_gates(objects)
+    assert "guestbook" in checked
+    assert unlabelled == set()
+    assert elsewhere == {"flux-system"}
+    # The defect planted: the app's namespace without the label is found.
+    planted: list[dict[str, Any]] = json.loads(json.dumps(objects))
+    [namespace] = [o for o in planted if o["kind"] == "Namespace" and o["metadata"]["name"] == "guestbook"]
+    del namespace["metadata"]["labels"][key]
+    assert readiness_gates(planted)[1] == {"guestbook"}

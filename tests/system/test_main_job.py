@@ -32,8 +32,11 @@ def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> No
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
-        "prod: Kustomization flux-system/apps: readiness: is on the app path but waits for the optional manual "
-        "step(s) 'GitHub webhook token into Secrets Manager'",
-        "system: 6 invariants checked, 1 violated; no cluster was written.",
+        *(
+            f"prod: Kustomization flux-system/{name}: readiness: is on the app path but waits for the optional "
+            "manual step(s) 'GitHub webhook token into Secrets Manager'"
+            for name in ("apps", "flux-webhook")
+        ),
+        "system: 6 invariants checked, 2 violated; no cluster was written.",
     ]
     assert not (project / "rendered").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from stacks.config.model import GitCredential
 from stacks.constructs.addons import image_reflector_policy
 from stacks.constructs.addons.helm_addon import AddonProps, AwsIdentity, Chart
 
@@ -40,7 +41,7 @@ def flux_instance(
     repository_url: str,
     branch: str,
     path: str,
-    git_secret_name: str | None,
+    git_credential: GitCredential | None,
     image_repository_arn: str | None,
     overrides: Mapping[str, Any],
 ) -> AddonProps:
@@ -49,8 +50,15 @@ def flux_instance(
     (ImageRepository `provider: aws`) through Pod Identity."""
     image_automation = image_repository_arn is not None
     sync: dict[str, Any] = {"kind": "GitRepository", "url": repository_url, "ref": f"refs/heads/{branch}", "path": path}
-    if git_secret_name:
-        sync["pullSecret"] = git_secret_name
+    if git_credential is not None:
+        # Becomes the GitRepository's secretRef, which the image-automation-controller
+        # also pushes with.
+        sync["pullSecret"] = git_credential.secret_name
+        if git_credential.type == "github-app":
+            # Flux reads the Secret as a GitHub App only with `provider: github` (the
+            # image-automation-controller refuses GitHub App data without it).
+            # https://fluxcd.io/flux/components/source/gitrepositories/#github
+            sync["provider"] = "github"
     values = {
         "instance": {
             "distribution": {"version": DISTRIBUTION, "registry": "ghcr.io/fluxcd"},
