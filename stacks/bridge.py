@@ -28,7 +28,7 @@ class BridgeKey:
 
 CONTRACT: dict[str, BridgeKey] = {
     "environment": BridgeKey("environment name (the file name in environments/)", "config"),
-    "cluster_name": BridgeKey("EKS cluster name", "cluster"),
+    "cluster_name": BridgeKey("EKS cluster name", "cluster", "{project}-{env}-eks"),
     "aws_region": BridgeKey("AWS region", "config"),
     "aws_account_id": BridgeKey("AWS account id", "config"),
     "vpc_id": BridgeKey("VPC id", "network", "vpc-0123456789abcdef0"),
@@ -42,7 +42,7 @@ CONTRACT: dict[str, BridgeKey] = {
         "arn:aws:acm:{region}:{account_id}:certificate/00000000-0000-4000-8000-000000000000",
     ),
     "hosted_zone_id": BridgeKey("Route 53 zone ExternalDNS writes to", "platform", "Z0123456789ABCDEFGHIJ"),
-    "ingress_group": BridgeKey("ALB ingress group: Ingresses in it share one load balancer", "platform"),
+    "ingress_group": BridgeKey("ALB ingress group: Ingresses in it share one load balancer", "config"),
     "db_host": BridgeKey("PostgreSQL host name", "data", "{project}-{env}-postgres.c0ffee.{region}.rds.amazonaws.com"),
     "db_port": BridgeKey("PostgreSQL port", "data", "5432"),
     "db_name": BridgeKey("PostgreSQL database name", "data", "app"),
@@ -51,7 +51,7 @@ CONTRACT: dict[str, BridgeKey] = {
         "data",
         "arn:aws:secretsmanager:{region}:{account_id}:secret:rds!db-00000000-0000-4000-8000-000000000000-AbCdEf",
     ),
-    "secrets_prefix": BridgeKey("name prefix of other secrets External Secrets may read", "platform"),
+    "secrets_prefix": BridgeKey("name prefix of other secrets External Secrets may read", "config"),
     "ecr_repository_url": BridgeKey(
         "ECR repository of the app image", "data", "{account_id}.dkr.ecr.{region}.amazonaws.com/{project}/{env}/app"
     ),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from stacks.bindings import aws
 from stacks.config import Environment
+from stacks.constructs.ci_runner import CiRunner
 from stacks.constructs.core_addons import CoreAddons
 from stacks.constructs.eks_cluster import ClusterOutputs, EksCluster
 from stacks.constructs.network import NetworkOutputs
 from stacks.constructs.node_group import ManagedNodeGroup
 from stacks.environment_stack import EnvironmentStack, required_tags
-from stacks.naming import cluster_name
+from stacks.naming import ci_role_arn, ci_runner_name, cluster_name, github_connection_name
 
 
 class ClusterStack(EnvironmentStack):
@@ -25,6 +27,12 @@ class ClusterStack(EnvironmentStack):
             subnet_ids=network.private_subnet_ids,
             public_access_cidrs=[str(cidr) for cidr in env.cluster.public_access_cidrs],
             admin_principal_arns=env.cluster.admin_principal_arns,
+            deploy_role_arn=ci_role_arn(
+                account_id=env.account_id, project=env.project, environment=env.name, role="deploy"
+            ),
+            plan_role_arn=ci_role_arn(
+                account_id=env.account_id, project=env.project, environment=env.name, role="plan"
+            ),
             log_retention_days=env.cluster.log_retention_days,
             account_id=env.account_id,
             region=env.region,
@@ -47,3 +55,22 @@ class ClusterStack(EnvironmentStack):
         self.outputs: ClusterOutputs = cluster.outputs
         self.output("cluster_name", cluster.outputs.name, "EKS cluster name")
         self.output("cluster_endpoint", cluster.outputs.endpoint, "Kubernetes API endpoint")
+        # The bootstrap stack (local state) creates the connection: found by name.
+        connection = aws.data_aws_codestarconnections_connection.DataAwsCodestarconnectionsConnection(
+            self, "github-connection", name=github_connection_name(env)
+        )
+        runner = CiRunner(
+            self,
+            "ci-runner",
+            name=ci_runner_name(env),
+            repository_url=env.repository,
+            connection_arn=connection.arn,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            cluster_security_group_id=cluster.outputs.security_group_id,
+            log_retention_days=env.cluster.log_retention_days,
+            account_id=env.account_id,
+            region=env.region,
+        )
+        self.output("ci_runner_project", runner.project.name, "CodeBuild project of the in-VPC GitHub Actions runner")
+        self.output("ci_runner_security_group_id", runner.security_group.id, "Security group of the CI runner")

@@ -33,6 +33,7 @@ class DataStack(EnvironmentStack):
             name=f"{env.project}/{env.name}/{env.registry.repository}",
             untagged_expiry_days=env.registry.untagged_expiry_days,
             images_to_keep=env.registry.images_to_keep,
+            force_delete=env.registry.force_delete,
         )
         self.database: DatabaseOutputs = database.outputs
         self.registry_url = registry.url

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from cdktf import Fn, S3Backend, TerraformOutput, TerraformStack
+from cdktf import Aspects, Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from stacks.bindings import aws, helm, kubernetes
 from stacks.config import Environment
 from stacks.constructs.eks_cluster import ClusterOutputs
-from stacks.naming import stack_id
+from stacks.constructs.iam import PermissionsBoundary
+from stacks.naming import deploy_boundary_arn, stack_id
+
+# S3-native state locking (`use_lockfile`) arrived in Terraform 1.10.
+REQUIRED_TERRAFORM = ">= 1.10"
+# cdktf runs Terraform in cdktf.out/stacks/<stack>/: three levels below the project root.
+PROJECT_ROOT_FROM_STACK_DIR = "../../.."
 
 
 def required_tags(env: Environment) -> dict[str, str]:
@@ -23,9 +29,13 @@ def required_tags(env: Environment) -> dict[str, str]:
 
 
 class EnvironmentStack(TerraformStack):
-    """One Terraform state of one environment, named `<env>-<part>`."""
+    """One Terraform state of one environment, named `<env>-<part>`.
 
-    def __init__(self, scope: Construct, part: str, *, env: Environment, local_state: bool = False) -> None:
+    `bootstrap`: the stack that creates the state bucket and the deploy role's boundary,
+    applied by hand; it keeps local state and its roles are not bounded by that boundary.
+    """
+
+    def __init__(self, scope: Construct, part: str, *, env: Environment, bootstrap: bool = False) -> None:
         super().__init__(scope, stack_id(env, part))
         self.env = env
         aws.provider.AwsProvider(
@@ -36,18 +46,25 @@ class EnvironmentStack(TerraformStack):
             allowed_account_ids=[env.account_id],
             default_tags=[aws.provider.AwsProviderDefaultTags(tags=required_tags(env))],
         )
-        if env.state.bucket and not local_state:
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+        if bootstrap:
+            # A relative path: cdktf's default is an absolute one of the machine that ran the
+            # synth. The file still lands at the project root, as terraform.<stack>.tfstate.
+            LocalBackend(self, path=f"{PROJECT_ROOT_FROM_STACK_DIR}/terraform.{stack_id(env, part)}.tfstate")
+        else:
             S3Backend(
                 self,
                 bucket=env.state.bucket,
                 key=f"{env.name}/{part}.tfstate",
                 region=env.state.region or env.region,
                 encrypt=True,
+                # Without a key the backend asks for SSE-S3, whatever the bucket's default is.
+                kms_key_id=env.state.kms_key_arn,
             )
             # S3-native locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend predates the option.
             self.add_override("terraform.backend.s3.use_lockfile", True)
-        # Without a bucket (or for the stack that creates it), cdktf's default local backend
-        # keeps terraform.<stack>.tfstate.
+            # The deploy role may create roles only under its own boundary (deploy_boundary.py).
+            Aspects.of(self).add(PermissionsBoundary(deploy_boundary_arn(env)))
 
     def connect_to_cluster(self, cluster: ClusterOutputs) -> None:
         """Helm and Kubernetes providers for a cluster created by an earlier stack.

@@ -6,7 +6,12 @@ environment is one config change and every name follows.
 
 from __future__ import annotations
 
-from stacks.config import Environment
+from typing import TYPE_CHECKING, Literal
+
+# Only a type here: the config checks use the CI role names below, and stacks.config
+# imports its checks while it loads.
+if TYPE_CHECKING:
+    from stacks.config import Environment
 
 
 def physical_name(env: Environment, *parts: str) -> str:
@@ -21,3 +26,50 @@ def cluster_name(env: Environment) -> str:
 def stack_id(env: Environment, part: str) -> str:
     """Stack ids double as Terraform state names and `cdktf deploy` targets."""
     return f"{env.name}-{part}"
+
+
+CiRole = Literal["plan", "deploy"]
+
+
+def ci_role_name(*, project: str, environment: str, role: CiRole) -> str:
+    """The role GitHub Actions assumes to plan or deploy an environment.
+
+    One name for everyone who needs it: the bootstrap stack creates the role, the cluster
+    gives it an access entry, the config check keeps it out of cluster.admin_principal_arns.
+    """
+    return "-".join((project, environment, "github", role))
+
+
+def ci_role_arn(*, account_id: str, project: str, environment: str, role: CiRole) -> str:
+    return f"arn:aws:iam::{account_id}:role/{ci_role_name(project=project, environment=environment, role=role)}"
+
+
+def deploy_boundary_name(env: Environment) -> str:
+    """The permissions boundary of the deploy role and of every role it creates."""
+    return physical_name(env, "deploy-boundary")
+
+
+def deploy_boundary_arn(env: Environment) -> str:
+    # A customer-managed policy at the default path "/".
+    return f"arn:aws:iam::{env.account_id}:policy/{deploy_boundary_name(env)}"
+
+
+# CreateConnection accepts names of 1 to 32 characters
+# (https://docs.aws.amazon.com/codeconnections/latest/APIReference/API_CreateConnection.html).
+CONNECTION_NAME_MAX = 32
+
+
+def github_connection_name(env: Environment) -> str:
+    """The one GitHub connection of an environment: created by bootstrap, looked up by name elsewhere."""
+    name = physical_name(env, "github")
+    if len(name) > CONNECTION_NAME_MAX:
+        raise ValueError(
+            f"GitHub connection name {name!r} is longer than {CONNECTION_NAME_MAX} characters; "
+            "shorten the project or environment name"
+        )
+    return name
+
+
+def ci_runner_name(env: Environment) -> str:
+    """CodeBuild project of the in-VPC GitHub Actions runner; workflows name it in `runs-on`."""
+    return physical_name(env, "ci-runner")

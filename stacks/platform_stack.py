@@ -71,7 +71,9 @@ class PlatformStack(EnvironmentStack):
             "flux-webhook-token",
             name=f"{secrets_prefix}flux-webhook-token",
             kms_key_id=secrets_key.arn,
-            recovery_window_in_days=7,
+            # While a deleted secret can be restored its name stays taken, so a redeploy
+            # within the window fails; 0 deletes it at once (environment file).
+            recovery_window_in_days=env.platform.secret_recovery_days,
             description="Shared secret of the GitHub push webhook to Flux",
         )
 
@@ -125,7 +127,19 @@ class PlatformStack(EnvironmentStack):
         )
 
         namespace = kubernetes.namespace_v1.NamespaceV1(
-            self, "flux-namespace", metadata={"name": flux.NAMESPACE, "labels": {"app.kubernetes.io/part-of": "flux"}}
+            self,
+            "flux-namespace",
+            metadata={
+                "name": flux.NAMESPACE,
+                "labels": {
+                    "app.kubernetes.io/part-of": "flux",
+                    # The webhook Ingress sends ALB traffic to pod IPs; with the readiness gate a
+                    # rolling update waits until the new pod is a healthy target before the old
+                    # one goes. https://kubernetes-sigs.github.io/aws-load-balancer-controller/
+                    # latest/deploy/pod_readiness_gate/
+                    "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+                },
+            },
         )
         roles = {key: addon_.role.arn for key, addon_ in (("lbc", lbc), ("dns", dns), ("eso", eso)) if addon_.role}
         cluster_vars = ClusterBridge(
@@ -134,7 +148,7 @@ class PlatformStack(EnvironmentStack):
             namespace=namespace.metadata.name,
             values={
                 "environment": env.name,
-                "cluster_name": name,
+                "cluster_name": cluster.name,
                 "aws_region": env.region,
                 "aws_account_id": env.account_id,
                 "vpc_id": network.vpc_id,
@@ -164,10 +178,10 @@ class PlatformStack(EnvironmentStack):
         addon(
             "flux-instance",
             flux.flux_instance(
-                repository_url=f"{env.repository}.git",
+                repository_url=env.platform.flux.sync_url(repository=env.repository),
                 branch=env.platform.flux.branch,
                 path=f"clusters/{env.name}",
-                git_secret_name=env.platform.flux.git_secret_name,
+                git_credential=env.platform.flux.git_credential,
                 image_repository_arn=registry_arn if env.platform.flux.image_automation else None,
                 overrides=overrides.get("flux-instance", {}),
             ),

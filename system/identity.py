@@ -79,7 +79,9 @@ def _kubernetes_callers(facts: SystemFacts) -> Iterator[Violation]:
         short = needed.removeprefix(POLICY_PREFIX)
         if policies is None:
             yield Violation(
-                INVARIANT, cluster_stack, f"{principal} ({who}) has no access entry; it needs {short} and gets Unauthorized"
+                INVARIANT,
+                cluster_stack,
+                f"{principal} ({who}) has no access entry; it needs {short} and gets Unauthorized",
             )
         elif needed not in policies:
             have = ", ".join(sorted(p.removeprefix(POLICY_PREFIX) for p in policies)) or "no access policy"
@@ -107,10 +109,14 @@ def _pod_identities(facts: SystemFacts) -> Iterator[Violation]:
             yield Violation(INVARIANT, where, "no such service account among the objects that will be in the cluster")
         role = referenced(facts.stacks[stack], role_arn)
         if role is None or role[0] != "aws_iam_role":
-            yield Violation(INVARIANT, where, f"role {role_arn} is not a role of this stack; its trust cannot be checked")
+            yield Violation(
+                INVARIANT, where, f"role {role_arn} is not a role of this stack; its trust cannot be checked"
+            )
             continue
         statements = policy_statements(facts.stacks[stack], role[1].get("assume_role_policy"))
-        for problem in trust_problems(statements, account_id=facts.env.account_id, namespace=namespace, account=account):
+        for problem in trust_problems(
+            statements, account_id=facts.env.account_id, namespace=namespace, account=account
+        ):
             yield Violation(INVARIANT, f"{where}: role {role[1].get('name')}", problem)
 
 

@@ -117,7 +117,13 @@ def _from_platform_stack(found: Inventory, facts: SystemFacts) -> None:
             # The charts label their pods with the recommended Helm labels.
             labels = {"app.kubernetes.io/name": str(body.get("chart")), "app.kubernetes.io/instance": str(body["name"])}
             found.pods.append(
-                Pod(namespace=namespace, name=str(body["name"]), labels=labels, ports={}, service_account=account["name"])
+                Pod(
+                    namespace=namespace,
+                    name=str(body["name"]),
+                    labels=labels,
+                    ports={},
+                    service_account=account["name"],
+                )
             )
 
 

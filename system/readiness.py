@@ -25,6 +25,18 @@ class Outcome:
     reasons: dict[str, str] = field(default_factory=dict)  # object → why not
 
 
+@dataclass
+class _World:
+    """What one simulated reconcile knows so far."""
+
+    facts: SystemFacts
+    owned: dict[tuple[str, str, str], list[dict[str, Any]]]  # applier → the objects it applies
+    ready_k: dict[tuple[str, str], bool]  # Kustomization → Ready
+    remote: set[str]  # Secrets Manager values that exist
+    secrets: set[tuple[str, str]]  # Kubernetes Secrets that exist
+    outcome: Outcome
+
+
 def check(facts: SystemFacts) -> Iterator[Violation]:
     steps = manual_steps(facts)
     everything = simulate(facts, steps)
@@ -81,6 +93,7 @@ def simulate(facts: SystemFacts, done: list[ManualStep]) -> Outcome:
         owned.setdefault(_owner(facts, obj), []).append(obj.body)
     outcome = Outcome()
     ready_k: dict[tuple[str, str], bool] = {ROOT: False}
+    world = _World(facts, owned, ready_k, remote, secrets, outcome)
     for _ in range(len(facts.cluster.objects) + len(kustomizations) + 2):
         changed = False
         for name in [ROOT, *kustomizations]:
@@ -89,7 +102,7 @@ def simulate(facts: SystemFacts, done: list[ManualStep]) -> Outcome:
             applied = all(ready_k.get(d, False) for d in deps)
             objects = owned.get(("Kustomization", *name), []) if applied else []
             for body in objects:
-                changed |= _evaluate(facts, body, owned, kustomizations, ready_k, remote, secrets, outcome)
+                changed |= _evaluate(world, body)
             everything_ready = all(outcome.ready.get(_key(b), False) for b in objects)
             now = applied and (everything_ready or not spec.get("wait", False))
             if ready_k.get(name) != now:
@@ -122,42 +135,25 @@ def _kustomization_reason(
     return f"wait: true and {', '.join(stuck)} not Ready"
 
 
-def _evaluate(
-    facts: SystemFacts,
-    body: dict[str, Any],
-    owned: dict[tuple[str, str, str], list[dict[str, Any]]],
-    kustomizations: dict[tuple[str, str], dict[str, Any]],
-    ready_k: dict[tuple[str, str], bool],
-    remote: set[str],
-    secrets: set[tuple[str, str]],
-    outcome: Outcome,
-) -> bool:
+def _evaluate(world: _World, body: dict[str, Any]) -> bool:
     """Set the readiness of one applied object; True if anything changed."""
     key = _key(body)
-    before = (outcome.ready.get(key), set(secrets))
-    ready, reason = _object_ready(facts, body, owned, kustomizations, ready_k, remote, secrets, outcome)
-    outcome.ready[key] = ready
+    before = (world.outcome.ready.get(key), set(world.secrets))
+    ready, reason = _object_ready(world, body)
+    world.outcome.ready[key] = ready
     if reason:
-        outcome.reasons[key] = reason
-    return before != (ready, secrets)
+        world.outcome.reasons[key] = reason
+    return before != (ready, world.secrets)
 
 
-def _object_ready(
-    facts: SystemFacts,
-    body: dict[str, Any],
-    owned: dict[tuple[str, str, str], list[dict[str, Any]]],
-    kustomizations: dict[tuple[str, str], dict[str, Any]],
-    ready_k: dict[tuple[str, str], bool],
-    remote: set[str],
-    secrets: set[tuple[str, str]],
-    outcome: Outcome,
-) -> tuple[bool, str]:
+def _object_ready(world: _World, body: dict[str, Any]) -> tuple[bool, str]:
+    facts, outcome, secrets = world.facts, world.outcome, world.secrets
     kind = body.get("kind")
     metadata = body.get("metadata", {})
     namespace = str(metadata.get("namespace", ""))
     spec = body.get("spec", {})
     if kind == "Kustomization" and str(body.get("apiVersion", "")).startswith("kustomize.toolkit"):
-        return ready_k.get((namespace or "flux-system", metadata["name"]), False), ""
+        return world.ready_k.get((namespace or "flux-system", metadata["name"]), False), ""
     if kind == "ExternalSecret":
         store = spec.get("secretStoreRef", {})
         store_kind = store.get("kind", "SecretStore")
@@ -166,7 +162,7 @@ def _object_ready(
             return False, f"its store {store_key} is not applied before it (or does not exist)"
         keys = [d.get("remoteRef", {}).get("key") for d in spec.get("data", [])]
         keys += [d.get("extract", {}).get("key") for d in spec.get("dataFrom", []) if d.get("extract")]
-        missing = sorted({str(k) for k in keys if k not in remote})
+        missing = sorted({str(k) for k in keys if k not in world.remote})
         if missing:
             return False, f"Secrets Manager value {', '.join(missing)} does not exist (put by hand, see the runbook)"
         secrets.add((namespace, str(spec.get("target", {}).get("name", metadata["name"]))))
@@ -175,10 +171,10 @@ def _object_ready(
         secret = spec.get("secretRef", {}).get("name")
         return ((namespace, secret) in secrets, f"its Secret {namespace}/{secret} does not exist")
     if kind == "HelmRelease":
-        rendered = owned.get(("HelmRelease", namespace, metadata["name"]), [])
+        rendered = world.owned.get(("HelmRelease", namespace, metadata["name"]), [])
         for child in rendered:
             if child.get("kind") == "ExternalSecret":
-                ready, reason = _object_ready(facts, child, owned, kustomizations, ready_k, remote, secrets, outcome)
+                ready, reason = _object_ready(world, child)
                 if not ready:
                     return False, f"{_key(child)}: {reason}"
         for child in rendered:
@@ -204,7 +200,9 @@ def _mounted_secrets(body: dict[str, Any]) -> list[str]:
     for container in spec.get("containers", []) + spec.get("initContainers", []):
         names += [e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e]
         names += [
-            e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})
+            e["valueFrom"]["secretKeyRef"]["name"]
+            for e in container.get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {})
         ]
     return names
 

@@ -40,11 +40,15 @@ def _backend(facts: SystemFacts, name: str, document: Document) -> Iterator[Viol
         yield Violation(INVARIANT, name, "terraform.required_version must demand >= 1.10 (S3-native locking)")
     if name == facts.stack_name("bootstrap"):
         if kind != "local":
-            yield Violation(INVARIANT, name, f"the bootstrap stack creates the state bucket; it cannot keep state in {kind}")
+            yield Violation(
+                INVARIANT, name, f"the bootstrap stack creates the state bucket; it cannot keep state in {kind}"
+            )
         return
     if kind != "s3":
         yield Violation(
-            INVARIANT, name, f"{kind} state on a CI runner is lost after the run; set state.bucket in the environment file"
+            INVARIANT,
+            name,
+            f"{kind} state on a CI runner is lost after the run; set state.bucket in the environment file",
         )
         return
     if config.get("encrypt") is not True:
@@ -76,7 +80,8 @@ def _remote_reads(facts: SystemFacts, name: str, document: Document) -> Iterator
             yield Violation(
                 INVARIANT,
                 name,
-                f"reads {producer}'s outputs from {body.get('backend')} {read}, but {producer} keeps state in {kind} {wanted}",
+                f"reads {producer}'s outputs from {body.get('backend')} {read}, "
+                f"but {producer} keeps state in {kind} {wanted}",
             )
 
 
@@ -95,4 +100,3 @@ def _machine_paths(facts: SystemFacts) -> Iterator[Violation]:
                         INVARIANT, f"{stack}/{path.name}", f"contains the absolute path {needle} of the synth machine"
                     )
                     break
-

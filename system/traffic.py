@@ -26,7 +26,7 @@ from system.terraform import Document, remote_stack, resolve, resources
 from system.workflow_jobs import expanded_jobs
 
 INVARIANT = "traffic"
-INTERNET = ipaddress.ip_network("0.0.0.0/0")
+INTERNET = ipaddress.IPv4Network("0.0.0.0/0")
 HTTPS = 443
 
 
@@ -43,10 +43,13 @@ def check(facts: SystemFacts) -> Iterator[Violation]:
     objects = inventory(facts)
     flows, problems = declared_flows(facts, objects)
     yield from problems
+    reported: set[Violation] = set()
     for flow in flows:
         passes, why = admitted(objects, flow.source, flow.destination, flow.port, flow.protocol)
-        if not passes:
-            yield Violation(INVARIANT, f"{facts.env.name}: {flow.name}", f"dropped: {why}")
+        violation = Violation(INVARIANT, f"{facts.env.name}: {flow.name}", f"dropped: {why}")
+        if not passes and violation not in reported:
+            reported.add(violation)  # one line per flow, whichever of its subnets it came from
+            yield violation
     yield from _database_security_group(facts)
     yield from _ci_to_api(facts)
 
@@ -71,15 +74,19 @@ def declared_flows(facts: SystemFacts, objects: Inventory) -> tuple[list[Flow], 
     dns = [pod for pod in objects.pods if pod.namespace == "kube-system" and pod.labels.get("k8s-app") == "kube-dns"]
     for pod in [p for p in objects.pods if p.namespace != "kube-system"]:
         for server in dns:
-            flows += [Flow(f"{pod} → cluster DNS {protocol}/53", pod, server, 53, protocol) for protocol in ("UDP", "TCP")]
-    aws = Addresses("AWS APIs", INTERNET)  # type: ignore[arg-type]
+            flows += [
+                Flow(f"{pod} → cluster DNS {protocol}/53", pod, server, 53, protocol) for protocol in ("UDP", "TCP")
+            ]
+    aws = Addresses("AWS APIs", INTERNET)
     for _, namespace, account, _ in _associations(facts):
         for pod in [p for p in objects.pods if (p.namespace, p.service_account) == (namespace, account)]:
             flows.append(Flow(f"{pod} → AWS APIs:443", pod, aws, HTTPS))
     return flows, problems
 
 
-def _ingress_flows(ingress: dict[str, Any], objects: Inventory, alb: list[Addresses]) -> tuple[list[Flow], list[Violation]]:
+def _ingress_flows(
+    ingress: dict[str, Any], objects: Inventory, alb: list[Addresses]
+) -> tuple[list[Flow], list[Violation]]:
     metadata = ingress["metadata"]
     namespace = metadata.get("namespace", "default")
     where = f"Ingress {namespace}/{metadata['name']}"
@@ -95,7 +102,11 @@ def _ingress_flows(ingress: dict[str, Any], objects: Inventory, alb: list[Addres
             if service is None:
                 problems.append(Violation(INVARIANT, where, f"backend service {backend['name']} does not exist"))
                 continue
-            pods = [p for p in objects.pods if p.namespace == namespace and matches({"matchLabels": service.get("selector", {})}, p.labels)]
+            pods = [
+                p
+                for p in objects.pods
+                if p.namespace == namespace and matches({"matchLabels": service.get("selector", {})}, p.labels)
+            ]
             target = _target_port(service, backend["port"])
             if not pods or target is None:
                 problems.append(Violation(INVARIANT, where, f"service {backend['name']} selects no pod port"))
@@ -105,7 +116,9 @@ def _ingress_flows(ingress: dict[str, Any], objects: Inventory, alb: list[Addres
                 if port is None:
                     problems.append(Violation(INVARIANT, where, f"pod {pod} has no port named {target}"))
                     continue
-                check_port = port if health == "traffic-port" else pod.ports.get(health, int(health) if health.isdigit() else 0)
+                check_port = (
+                    port if health == "traffic-port" else pod.ports.get(health, int(health) if health.isdigit() else 0)
+                )
                 for subnet in alb:
                     flows.append(Flow(f"internet → ALB → {pod}:{port} ({where})", subnet, pod, port))
                     flows.append(Flow(f"ALB health check → {pod}:{check_port} ({where})", subnet, pod, check_port))
@@ -124,7 +137,10 @@ def _database_clients(facts: SystemFacts, objects: Inventory) -> list[Pod]:
     """Workloads that mount the Secret External Secrets fills from the RDS master secret."""
     secret_arn = facts.bridge_values.get("db_secret_arn")
     filled = {
-        (o.body["metadata"].get("namespace", ""), o.body["spec"].get("target", {}).get("name", o.body["metadata"]["name"]))
+        (
+            o.body["metadata"].get("namespace", ""),
+            o.body["spec"].get("target", {}).get("name", o.body["metadata"]["name"]),
+        )
         for o in facts.cluster.objects
         if o.body.get("kind") == "ExternalSecret"
         and any(d.get("remoteRef", {}).get("key") == secret_arn for d in o.body.get("spec", {}).get("data", []))
@@ -132,7 +148,10 @@ def _database_clients(facts: SystemFacts, objects: Inventory) -> list[Pod]:
     return [
         pod
         for pod in objects.pods
-        if any((pod.namespace, volume.get("secret", {}).get("secretName")) in filled for volume in pod.spec.get("volumes", []))
+        if any(
+            (pod.namespace, volume.get("secret", {}).get("secretName")) in filled
+            for volume in pod.spec.get("volumes", [])
+        )
     ]
 
 
@@ -149,7 +168,9 @@ def _database_security_group(facts: SystemFacts) -> Iterator[Violation]:
         ):
             return
     yield Violation(
-        INVARIANT, facts.stack_name("data"), f"no security group rule admits the cluster security group to PostgreSQL on {port}"
+        INVARIANT,
+        facts.stack_name("data"),
+        f"no security group rule admits the cluster security group to PostgreSQL on {port}",
     )
 
 

@@ -55,9 +55,9 @@ def expanded_jobs(workflows: dict[str, dict[str, Any]]) -> list[Job]:
 def _matrix(job: dict[str, Any]) -> list[dict[str, str]]:
     matrix = (job.get("strategy") or {}).get("matrix") or {}
     axes = {key: values for key, values in matrix.items() if key not in ("include", "exclude")}
-    combinations = [
-        dict(zip(axes, chosen, strict=True)) for chosen in itertools.product(*axes.values())
-    ] if axes else []
+    combinations = (
+        [dict(zip(axes, chosen, strict=True)) for chosen in itertools.product(*axes.values())] if axes else []
+    )
     combinations += [dict(entry) for entry in matrix.get("include", [])]
     excluded = matrix.get("exclude", [])
     kept = [c for c in combinations if not any(all(c.get(k) == v for k, v in e.items()) for e in excluded)]

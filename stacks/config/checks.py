@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from stacks.config.model import Cluster, Database, Dns, Network
+from stacks.config.model import KMS_KEY_ARN, Cluster, Database, Dns, Network, Platform, StateBackend
 from stacks.config.subnets import SubnetPlanError, plan_subnets
+from stacks.naming import ci_role_arn
 
 # Tags the stacks set on every resource; an environment file must not override them.
 RESERVED_TAGS = ("Project", "Environment", "ManagedBy", "Repository")
@@ -109,12 +110,66 @@ def _production_tier(tier: str, network: Network, database: Database) -> Iterato
         yield "network.nat_gateways", f"must be one per availability zone ({zones}) when tier is production"
 
 
+def _production_secrets(tier: str, platform: Platform) -> Iterator[Problem]:
+    """A production secret deleted by mistake can still be restored."""
+    if tier == "production" and platform.secret_recovery_days < 7:
+        yield "platform.secret_recovery_days", "must be at least 7 when tier is production"
+
+
+def _admin_principals(project: str, name: str, account_id: str, cluster: Cluster) -> Iterator[Problem]:
+    """Every principal gets one access entry; a second entry for the same one fails the apply."""
+    ci_roles = {
+        ci_role_arn(account_id=account_id, project=project, environment=name, role=role): role
+        for role in ("deploy", "plan")
+    }
+    seen: set[str] = set()
+    for index, arn in enumerate(cluster.admin_principal_arns):
+        where = f"cluster.admin_principal_arns[{index}]"
+        if arn in ci_roles:
+            yield where, f"{arn} is the CI {ci_roles[arn]} role, which has its own access entry; remove it here"
+        elif arn in seen:
+            yield where, f"{arn} is listed twice; EKS allows one access entry per principal"
+        seen.add(arn)
+
+
+def _state_key(account_id: str, region: str, state: StateBackend) -> Iterator[Problem]:
+    """S3 encrypts with a KMS key of the bucket's own account and region only."""
+    match = KMS_KEY_ARN.match(state.kms_key_arn or "")
+    if match is None:
+        return
+    if match["account"] != account_id:
+        yield "state.kms_key_arn", f"is in account {match['account']}, not in this environment's {account_id}"
+    bucket_region = state.region or region
+    if match["region"] != bucket_region:
+        yield "state.kms_key_arn", f"is in region {match['region']}, the state bucket in {bucket_region}"
+
+
 def _zone_holds_domain(domain: str, dns: Dns) -> Iterator[Problem]:
     if dns.hosted_zone == "create" and dns.zone_name not in (None, domain):
         yield "dns.zone_name", "only an existing zone is looked up by name; a created zone is named after domain"
     zone = dns.zone_name or domain
     if domain != zone and not domain.endswith("." + zone):
         yield "dns.zone_name", f"{zone} cannot hold names under {domain}"
+
+
+def _flux_git_access(repository: str, platform: Platform) -> Iterator[Problem]:
+    """Flux can read (and, with image automation, push to) the repository it syncs.
+
+    The credential's kind must fit the URL's scheme: Flux reads an SSH identity only for
+    ssh:// URLs, and username/password or a GitHub App only for https:// ones.
+    """
+    flux = platform.flux
+    credential = flux.git_credential
+    url = flux.sync_url(repository=repository)
+    ssh_url = url.startswith("ssh://")
+    if credential is None:
+        if ssh_url:
+            yield "platform.flux.git_credential", f"{url} needs one of type ssh (GitHub has no anonymous SSH)"
+        elif flux.image_automation:
+            yield "platform.flux.git_credential", "image_automation pushes new tags with it; set one with write access"
+    elif (credential.type == "ssh") != ssh_url:
+        scheme = "ssh://" if credential.type == "ssh" else "https://"
+        yield "platform.flux.git_credential.type", f"{credential.type} needs an {scheme} platform.flux.url, got {url}"
 
 
 RULES: tuple[Rule, ...] = (
@@ -124,5 +179,9 @@ RULES: tuple[Rule, ...] = (
     _storage,
     _reserved_tags,
     _production_tier,
+    _production_secrets,
+    _admin_principals,
+    _state_key,
     _zone_holds_domain,
+    _flux_git_access,
 )

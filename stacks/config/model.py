@@ -8,6 +8,7 @@ before the slow part of synthesis starts.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -19,6 +20,12 @@ ACCOUNT_ID = r"^\d{12}$"
 IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"
 PG_IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
 KUBERNETES_VERSION = r"^1\.(3[3-9]|[4-9]\d)$"
+# A key ARN, as Terraform's S3 backend validates kms_key_id (validateKMSKey in
+# internal/backend/remote-state/s3/validate.go; alias ARNs only from later versions).
+KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z]{2}-[a-z]+-\d):(?P<account>\d{12}):key/"
+    r"([a-f0-9]{8}-[a-f0-9]{4}-[1-5][a-f0-9]{3}-[ab89][a-f0-9]{3}-[a-f0-9]{12}|mrk-[a-f0-9]{32})$"
+)
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
     1,
@@ -74,6 +81,22 @@ def _at_least_two(zones: list[str]) -> list[str]:
     return zones
 
 
+def _kms_key_arn(arn: str) -> str:
+    if not KMS_KEY_ARN.match(arn):
+        raise ValueError(
+            f"{arn!r} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); "
+            "Terraform's S3 backend (1.10) refuses alias ARNs"
+        )
+    return arn
+
+
+def _recovery_window(days: int) -> int:
+    # RecoveryWindowInDays is 7 to 30; 0 stands for ForceDeleteWithoutRecovery.
+    if days != 0 and not 7 <= days <= 30:
+        raise ValueError(f"{days} is not a Secrets Manager recovery window (0 to delete at once, or 7 to 30 days)")
+    return days
+
+
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 
 
@@ -84,10 +107,17 @@ class Strict(BaseModel):
 
 
 class StateBackend(Strict):
-    """Where Terraform keeps state; no bucket means local state files (for trying things out)."""
+    """Where Terraform keeps the state of every stack but `<env>-bootstrap`.
 
-    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    Required: the stacks are deployed from throwaway CI runners, where a local state file
+    is lost after each run. The bootstrap stack creates the bucket and the key.
+    """
+
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     region: Annotated[str, Field(pattern=REGION)] | None = None
+    # The bootstrap stack's `state_key_arn` output; optional only because it exists after
+    # bootstrap. Without it the S3 backend writes state with SSE-S3, not this key.
+    kms_key_arn: Annotated[str, AfterValidator(_kms_key_arn)] | None = None
 
 
 class SubnetPrefixes(Strict):
@@ -145,6 +175,9 @@ class Registry(Strict):
     repository: DnsLabel = "app"
     untagged_expiry_days: Annotated[int, Field(ge=1, le=365)] = 7
     images_to_keep: Annotated[int, Field(ge=1, le=1000)] = 50
+    # Let `cdktf destroy` delete the repository with its images; without it destroying
+    # `<env>-data` fails once an image exists (RepositoryNotEmptyException).
+    force_delete: bool = False
 
 
 class Dns(Strict):
@@ -160,14 +193,44 @@ class Dns(Strict):
     flux_webhook_hostname: DnsLabel = "flux-webhook"
 
 
+def _git_url(url: str) -> str:
+    # GitRepository's spec.url must match ^(http|https|ssh)://, so the scp-like form
+    # (git@host:owner/name) is refused by the API server; plain http is refused here.
+    # Flux picks the transport by the scheme and reads an SSH identity only for ssh://.
+    # https://fluxcd.io/flux/components/source/gitrepositories/#url
+    if not re.fullmatch(r"(https|ssh)://[^\s/]+/\S+", url):
+        raise ValueError(f"{url!r} must be an https:// or ssh:// address (not git@host:path)")
+    return url
+
+
+class GitCredential(Strict):
+    """A Secret in flux-system that GitRepository flux-system (and, with image automation,
+    every push of a new tag) authenticates with. It is created once by hand (runbook), so
+    it is never in Terraform state or in Git; the keys it holds depend on `type`:
+
+    - github-app: githubAppID, githubAppInstallationID, githubAppPrivateKey; Flux mints a
+      short-lived installation token from them (https:// only, `provider: github`).
+      https://fluxcd.io/flux/components/source/gitrepositories/#github
+    - token: username and password, the password a personal access token (https:// only).
+    - ssh: identity and known_hosts, e.g. a deploy key (ssh:// only).
+    """
+
+    type: Literal["github-app", "token", "ssh"]
+    secret_name: DnsLabel
+
+
 class Flux(Strict):
     branch: Annotated[str, Field(pattern=r"^[\w./-]+$")] = "main"
-    # Name of a Secret in flux-system holding Git credentials, created once by hand (see
-    # the README) so that it is never in Terraform state or Git; none for a public repository.
-    git_secret_name: DnsLabel | None = None
+    # Where Flux clones from; none: `repository` + ".git" over https.
+    url: Annotated[str, AfterValidator(_git_url)] | None = None
+    # None: the repository is public and nothing writes to it.
+    git_credential: GitCredential | None = None
     # Image reflector and automation controllers, for environments whose image tags
-    # Flux writes back to Git.
+    # Flux writes back to Git (with `git_credential`, which then needs write access).
     image_automation: bool = False
+
+    def sync_url(self, *, repository: str) -> str:
+        return self.url or f"{repository}.git"
 
 
 AddonName = Literal[
@@ -179,6 +242,9 @@ class Platform(Strict):
     # sync also deletes records whose Ingress is gone; upsert-only never deletes (prod:
     # a mistaken change in Git cannot take a name off the internet).
     external_dns_policy: Literal["sync", "upsert-only"]
+    # Days a deleted secret (the Flux webhook token) can be restored. Its name stays taken
+    # meanwhile, so a redeploy within the window fails; 0 deletes at once.
+    secret_recovery_days: Annotated[int, AfterValidator(_recovery_window)] = 30
     flux: Flux = Flux()
     # Escape hatch: chart values merged last over what the add-on computes.
     addon_values: dict[AddonName, dict[str, Any]] = {}
@@ -205,7 +271,7 @@ class Environment(Strict):
     domain: Annotated[str, Field(pattern=DOMAIN, max_length=253)]
     repository: Annotated[str, Field(pattern=r"^https://github\.com/[\w.-]+/[\w.-]+$")]
     tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = {}
-    state: StateBackend = StateBackend()
+    state: StateBackend
     network: Network
     cluster: Cluster
     database: Database

@@ -37,13 +37,22 @@ def lifecycle_rules(*, untagged_expiry_days: int, images_to_keep: int) -> str:
 
 class ContainerRegistry(Construct):
     def __init__(
-        self, scope: Construct, id_: str, *, name: str, untagged_expiry_days: int, images_to_keep: int
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        untagged_expiry_days: int,
+        images_to_keep: int,
+        force_delete: bool,
     ) -> None:
         super().__init__(scope, id_)
         self.repository = aws.ecr_repository.EcrRepository(
             self,
             "repository",
             name=name,
+            # Without it, destroying the repository fails while it holds an image.
+            force_delete=force_delete,
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration={"scan_on_push": True},
             encryption_configuration=[aws.ecr_repository.EcrRepositoryEncryptionConfiguration(encryption_type="KMS")],

@@ -17,6 +17,8 @@ from stacks.bindings import aws
 from stacks.constructs.eks_cluster import ClusterOutputs
 from stacks.constructs.pod_identity_role import PodIdentityRole
 
+# EKS add-ons run their service accounts in kube-system.
+ADDON_NAMESPACE = "kube-system"
 # Add-on → (service account, managed policy) for add-ons that need AWS permissions.
 ADDON_IDENTITIES = {
     "vpc-cni": ("aws-node", "AmazonEKS_CNI_Policy"),
@@ -60,6 +62,8 @@ class CoreAddons(Construct):
                 name=f"{self._role_prefix}-{name}",
                 account_id=self._account_id,
                 cluster_arn=self._cluster.arn,
+                namespace=ADDON_NAMESPACE,
+                service_account=service_account,
                 managed_policies=[policy],
             )
             identities.append(

@@ -17,6 +17,10 @@ from stacks.constructs.log_group import encrypted_log_group
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Get, list and watch on every resource, Secrets included: the Helm provider reads each
+# release's state from a Secret while planning
+# (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
+ADMIN_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class EksCluster(Construct):
         subnet_ids: Sequence[str],
         public_access_cidrs: Sequence[str],
         admin_principal_arns: Sequence[str],
+        deploy_role_arn: str,
+        plan_role_arn: str,
         log_retention_days: int,
         account_id: str,
         region: str,
@@ -100,17 +106,11 @@ class EksCluster(Construct):
             depends_on=[log_group, *role.attachments],
         )
         for index, principal in enumerate(admin_principal_arns):
-            entry = aws.eks_access_entry.EksAccessEntry(
-                self, f"admin-{index}", cluster_name=self.cluster.name, principal_arn=principal, type="STANDARD"
-            )
-            aws.eks_access_policy_association.EksAccessPolicyAssociation(
-                self,
-                f"admin-{index}-policy",
-                cluster_name=self.cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=CLUSTER_ADMIN_POLICY,
-                access_scope={"type": "cluster"},
-            )
+            self._grant(f"admin-{index}", principal, CLUSTER_ADMIN_POLICY)
+        # The GitHub roles of the bootstrap stack: deploy applies Helm releases and
+        # Kubernetes objects, plan (pull requests, drift) only reads them.
+        self._grant("ci-deploy", deploy_role_arn, CLUSTER_ADMIN_POLICY)
+        self._grant("ci-plan", plan_role_arn, ADMIN_VIEW_POLICY)
         self.outputs = ClusterOutputs(
             name=self.cluster.name,
             arn=self.cluster.arn,
@@ -118,4 +118,18 @@ class EksCluster(Construct):
             certificate_authority=self.cluster.certificate_authority.get(0).data,
             security_group_id=self.cluster.vpc_config.cluster_security_group_id,
             kubernetes_version=self.cluster.version,
+        )
+
+    def _grant(self, id_: str, principal_arn: str, policy_arn: str) -> None:
+        """An access entry for the principal and one access policy on the whole cluster."""
+        entry = aws.eks_access_entry.EksAccessEntry(
+            self, id_, cluster_name=self.cluster.name, principal_arn=principal_arn, type="STANDARD"
+        )
+        aws.eks_access_policy_association.EksAccessPolicyAssociation(
+            self,
+            f"{id_}-policy",
+            cluster_name=self.cluster.name,
+            principal_arn=entry.principal_arn,
+            policy_arn=policy_arn,
+            access_scope={"type": "cluster"},
         )

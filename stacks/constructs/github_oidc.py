@@ -20,6 +20,11 @@ from stacks.constructs.iam import ServiceRole, Statement, policy_document
 TOKEN_ISSUER = "token.actions.githubusercontent.com"  # noqa: S105 - a host name, not a secret
 
 
+def oidc_provider_arn(account_id: str) -> str:
+    """IAM names an OIDC provider after its URL without the scheme."""
+    return f"arn:aws:iam::{account_id}:oidc-provider/{TOKEN_ISSUER}"
+
+
 def github_trust(provider_arn: str, subjects: Sequence[str]) -> Statement:
     return {
         "effect": "Allow",
@@ -38,12 +43,14 @@ class GithubDeployRoles(Construct):
         scope: Construct,
         id_: str,
         *,
-        name_prefix: str,
+        plan_role_name: str,
+        deploy_role_name: str,
+        deploy_boundary_arn: str,
         repository: str,
         branch: str,
         github_environment: str | None,
-        state_bucket_arn: str | None,
-        state_key_arn: str | None,
+        state_bucket_arn: str,
+        state_key_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         provider = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
@@ -55,31 +62,30 @@ class GithubDeployRoles(Construct):
             if github_environment
             else f"repo:{repository}:ref:refs/heads/{branch}"
         )
-        lock_files: list[Statement] = []
-        if state_bucket_arn:
-            lock_files.append(
-                {
-                    "sid": "TerraformLockFiles",
-                    "actions": ["s3:PutObject", "s3:DeleteObject"],
-                    "resources": [f"{state_bucket_arn}/*.tflock"],
-                }
-            )
-        if state_key_arn:
-            lock_files.append(use_key_statement(state_key_arn))
+        lock_files: list[Statement] = [
+            {
+                "sid": "TerraformLockFiles",
+                "actions": ["s3:PutObject", "s3:DeleteObject"],
+                "resources": [f"{state_bucket_arn}/*.tflock"],
+            },
+            use_key_statement(state_key_arn),
+        ]
         self.plan = ServiceRole(
             self,
             "plan",
-            name=f"{name_prefix}-github-plan",
+            name=plan_role_name,
             trust=github_trust(provider.arn, plan_subjects),
             managed_policies=["ReadOnlyAccess"],
-            inline_policy=policy_document(self, "plan-state", lock_files) if lock_files else None,
+            inline_policy=policy_document(self, "plan-state", lock_files),
         )
         self.deploy = ServiceRole(
             self,
             "deploy",
-            name=f"{name_prefix}-github-deploy",
+            name=deploy_role_name,
             trust=github_trust(provider.arn, [deploy_subject]),
             # Deploying creates IAM roles, KMS keys, clusters and databases: administrator
-            # rights, reachable only through the trust above.
+            # rights, reachable only through the trust above, and capped by the boundary
+            # (deploy_boundary.py) so that it cannot mint rights beyond its own.
             managed_policies=["AdministratorAccess"],
+            permissions_boundary=deploy_boundary_arn,
         )

@@ -1,4 +1,5 @@
-"""IAM building blocks shared by the constructs: policy documents and service roles.
+"""IAM building blocks shared by the constructs: policy documents, service roles and the
+Aspect that puts one permissions boundary on every role of a stack.
 
 Policies are `aws_iam_policy_document` data sources rather than hand-built JSON, so a
 plan shows them readably and checkov evaluates every statement.
@@ -9,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from constructs import Construct
+import jsii
+from cdktf import IAspect, TerraformResource
+from constructs import Construct, IConstruct
 
 from stacks.bindings import aws
 
@@ -40,14 +43,41 @@ def policy_document(scope: Construct, id_: str, statements: Sequence[Statement])
     return str(module.DataAwsIamPolicyDocument(scope, id_, statement=structs).json)
 
 
+# Service principal → whether the service's documentation shows `aws:SourceAccount` in the
+# trust policy of its role. A key the service does not set fails the condition and the
+# service cannot assume the role, so it is used only where the documentation shows it.
+SOURCE_ACCOUNT_IN_TRUST = {
+    # https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html
+    "codebuild.amazonaws.com": True,
+    # The service role pages show no condition:
+    # https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-service-role-cli.html
+    "codepipeline.amazonaws.com": False,
+    # https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html shows no condition.
+    "ec2.amazonaws.com": False,
+    # https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html shows no condition.
+    "eks.amazonaws.com": False,
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html#USER_Monitoring.OS.confused-deputy
+    "monitoring.rds.amazonaws.com": True,
+    # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+    "vpc-flow-logs.amazonaws.com": True,
+}
+
+
 def service_trust(service: str, *, account_id: str, extra_actions: Sequence[str] = ()) -> Statement:
-    """Trust `service`, only when it acts for this account (confused-deputy guard)."""
-    return {
+    """Trust `service`; only when it acts for this account where the service documents that guard."""
+    if service not in SOURCE_ACCOUNT_IN_TRUST:
+        raise ValueError(
+            f"{service}: look up whether its documentation shows aws:SourceAccount in a role's trust "
+            "policy and record the answer in SOURCE_ACCOUNT_IN_TRUST"
+        )
+    statement: Statement = {
         "effect": "Allow",
         "actions": ["sts:AssumeRole", *extra_actions],
         "principals": [{"type": "Service", "identifiers": [service]}],
-        "condition": [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account_id]}],
     }
+    if SOURCE_ACCOUNT_IN_TRUST[service]:
+        statement["condition"] = [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account_id]}]
+    return statement
 
 
 def managed_policy_arn(name: str) -> str:
@@ -66,6 +96,7 @@ class ServiceRole(Construct):
         trust: Statement,
         managed_policies: Sequence[str] = (),
         inline_policy: str | None = None,
+        permissions_boundary: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.role = aws.iam_role.IamRole(
@@ -73,6 +104,7 @@ class ServiceRole(Construct):
             "role",
             name=name,
             assume_role_policy=policy_document(self, "trust", [trust]),
+            permissions_boundary=permissions_boundary,
         )
         self.attachments = [
             aws.iam_role_policy_attachment.IamRolePolicyAttachment(
@@ -86,3 +118,19 @@ class ServiceRole(Construct):
     @property
     def arn(self) -> str:
         return str(self.role.arn)
+
+
+@jsii.implements(IAspect)
+class PermissionsBoundary:
+    """Sets one permissions boundary on every IAM role in the scope it is added to.
+
+    An Aspect rather than a ServiceRole argument: it also reaches roles created without
+    ServiceRole, and no construct has to pass the boundary along.
+    """
+
+    def __init__(self, policy_arn: str) -> None:
+        self.policy_arn = policy_arn
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, TerraformResource) and node.terraform_resource_type == "aws_iam_role":
+            node.add_override("permissions_boundary", self.policy_arn)

@@ -2,7 +2,8 @@
 
 CodePipeline V2 starts only for pushes to the configured branch that touch
 `dockerbuild/**`. The build role can push to that one repository and nothing else.
-The GitHub connection needs a one-time approval in the console (README).
+The GitHub connection is the environment's one connection, created by the bootstrap
+stack and approved once in the console (README); the pipeline only uses it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class ImagePipeline(Construct):
         name: str,
         repository: str,
         branch: str,
+        connection_arn: str,
         ecr_repository_arn: str,
         ecr_repository_url: str,
         account_id: str,
@@ -67,9 +69,6 @@ class ImagePipeline(Construct):
         )
         logs = encrypted_log_group(
             self, "build-logs", name=f"/aws/codebuild/{name}", retention_days=log_retention_days, key_arn=key.arn
-        )
-        self.connection = aws.codestarconnections_connection.CodestarconnectionsConnection(
-            self, "github", name=f"{name}-github"[:32], provider_type="GitHub"
         )
         build_role = ServiceRole(
             self,
@@ -139,7 +138,7 @@ class ImagePipeline(Construct):
                     {
                         "sid": "UseTheConnection",
                         "actions": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
-                        "resources": [self.connection.arn],
+                        "resources": [connection_arn],
                     },
                     {
                         "sid": "RunTheBuild",
@@ -175,7 +174,7 @@ class ImagePipeline(Construct):
                             version="1",
                             output_artifacts=["source"],
                             configuration={
-                                "ConnectionArn": self.connection.arn,
+                                "ConnectionArn": connection_arn,
                                 "FullRepositoryId": repository,
                                 "BranchName": branch,
                                 "OutputArtifactFormat": "CODE_ZIP",

@@ -149,6 +149,65 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
             "database.final_snapshot: must be true when tier is production",
             "database.backup_retention_days: must be at least 7 when tier is production",
             "network.nat_gateways: must be one per availability zone (2) when tier is production",
+            "platform.secret_recovery_days: must be at least 7 when tier is production",
+        ],
+    ),
+    ("no state section", lambda data: data.pop("state"), ["state: required key is missing"]),
+    ("local state", set_in("state", {}), ["state.bucket: required key is missing"]),
+    (
+        "state key given by its alias",
+        set_in("state.kms_key_arn", "arn:aws:kms:eu-west-1:111111111111:alias/acme-dev-terraform-state"),
+        [
+            "state.kms_key_arn: 'arn:aws:kms:eu-west-1:111111111111:alias/acme-dev-terraform-state' is not a KMS key "
+            "ARN (arn:aws:kms:<region>:<account>:key/<key id>); Terraform's S3 backend (1.10) refuses alias ARNs"
+        ],
+    ),
+    (
+        "state key of another account",
+        set_in("state.kms_key_arn", "arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-4000-8000-000000000000"),
+        ["state.kms_key_arn: is in account 222222222222, not in this environment's 111111111111"],
+    ),
+    (
+        "state key of another region",
+        set_in("state.kms_key_arn", "arn:aws:kms:us-east-1:111111111111:key/mrk-0123456789abcdef0123456789abcdef"),
+        ["state.kms_key_arn: is in region us-east-1, the state bucket in eu-west-1"],
+    ),
+    (
+        "CI deploy role as an admin principal",
+        set_in(
+            "cluster.admin_principal_arns",
+            ["arn:aws:iam::111111111111:role/platform-admin", "arn:aws:iam::111111111111:role/acme-dev-github-deploy"],
+        ),
+        [
+            "cluster.admin_principal_arns[1]: arn:aws:iam::111111111111:role/acme-dev-github-deploy is the CI deploy "
+            "role, which has its own access entry; remove it here"
+        ],
+    ),
+    (
+        "CI plan role as an admin principal",
+        set_in("cluster.admin_principal_arns", ["arn:aws:iam::111111111111:role/acme-dev-github-plan"]),
+        [
+            "cluster.admin_principal_arns[0]: arn:aws:iam::111111111111:role/acme-dev-github-plan is the CI plan "
+            "role, which has its own access entry; remove it here"
+        ],
+    ),
+    (
+        "admin principal listed twice",
+        set_in(
+            "cluster.admin_principal_arns",
+            ["arn:aws:iam::111111111111:role/platform-admin", "arn:aws:iam::111111111111:role/platform-admin"],
+        ),
+        [
+            "cluster.admin_principal_arns[1]: arn:aws:iam::111111111111:role/platform-admin is listed twice; "
+            "EKS allows one access entry per principal"
+        ],
+    ),
+    (
+        "recovery window Secrets Manager refuses",
+        set_in("platform.secret_recovery_days", 3),
+        [
+            "platform.secret_recovery_days: 3 is not a Secrets Manager recovery window "
+            "(0 to delete at once, or 7 to 30 days)"
         ],
     ),
     (
@@ -169,6 +228,49 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
             "region: 'europe' is not an AWS region name (e.g. eu-west-1)",
             "database.backup_retention_days: Input should be less than or equal to 35",
         ],
+    ),
+    (
+        "image automation without a Git credential",
+        lambda data: data["platform"]["flux"].pop("git_credential"),
+        ["platform.flux.git_credential: image_automation pushes new tags with it; set one with write access"],
+    ),
+    (
+        "SSH key for an https URL",
+        set_in("platform.flux.git_credential.type", "ssh"),
+        [
+            "platform.flux.git_credential.type: ssh needs an ssh:// platform.flux.url, "
+            "got https://github.com/acme/platform.git"
+        ],
+    ),
+    (
+        "GitHub App for an ssh URL",
+        set_in("platform.flux.url", "ssh://git@github.com/acme/platform.git"),
+        [
+            "platform.flux.git_credential.type: github-app needs an https:// platform.flux.url, "
+            "got ssh://git@github.com/acme/platform.git"
+        ],
+    ),
+    (
+        "ssh URL without a credential",
+        lambda data: data["platform"].update(
+            flux={"url": "ssh://git@github.com/acme/platform.git", "image_automation": False}
+        ),
+        [
+            "platform.flux.git_credential: ssh://git@github.com/acme/platform.git needs one of type ssh "
+            "(GitHub has no anonymous SSH)"
+        ],
+    ),
+    (
+        "scp-like Git address",
+        set_in("platform.flux.url", "git@github.com:acme/platform.git"),
+        [
+            "platform.flux.url: 'git@github.com:acme/platform.git' must be an https:// or ssh:// address (not git@host:path)"
+        ],
+    ),
+    (
+        "unknown credential type",
+        set_in("platform.flux.git_credential.type", "deploy-key"),
+        ["platform.flux.git_credential.type: Input should be 'github-app', 'token' or 'ssh'"],
     ),
 ]
 
@@ -254,3 +356,27 @@ def test_shipped_examples_load_and_differ_only_in_data(environments: dict[str, A
     assert prod.database.deletion_protection and prod.database.final_snapshot
     assert dev.database.instance_class.startswith("db.t4g.")
     assert dev.cluster.node_groups[0].instance_types == ["t4g.large"]
+    # dev can be torn down and deployed again at once; prod keeps images and secrets.
+    assert (dev.registry.force_delete, prod.registry.force_delete) == (True, False)
+    assert (dev.platform.secret_recovery_days, prod.platform.secret_recovery_days) == (0, 30)
+
+
+def test_shipped_examples_keep_state_in_their_own_account_and_region(environments: dict[str, Any]) -> None:
+    for env in environments.values():
+        assert env.state.bucket == f"acme-terraform-state-{env.account_id}"
+        assert env.state.kms_key_arn.startswith(f"arn:aws:kms:{env.region}:{env.account_id}:key/")
+        assert env.cluster.admin_principal_arns == [f"arn:aws:iam::{env.account_id}:role/platform-admin"]
+
+
+@pytest.mark.parametrize(
+    ("url", "credential_type"),
+    [(None, "github-app"), (None, "token"), ("ssh://git@github.com/acme/platform.git", "ssh")],
+)
+def test_git_credential_that_fits_its_url_is_accepted(tmp_path: Path, url: str | None, credential_type: str) -> None:
+    data = copy.deepcopy(DEV)
+    flux = data["platform"]["flux"]
+    flux["git_credential"]["type"] = credential_type
+    if url:
+        flux["url"] = url
+    env = load_environment(write(tmp_path, yaml.safe_dump(data)))
+    assert env.platform.flux.sync_url(repository=env.repository) == (url or "https://github.com/acme/platform.git")

@@ -1,25 +1,42 @@
 """The GitHub workflows, checked as far as can be done without GitHub: they parse, they
 name only stacks the app synthesizes, pull requests never deploy, every action is pinned
-and every job's permissions are explicit, and zizmor finds nothing."""
+and every job's permissions are explicit, the stacks that call the Kubernetes API are
+planned and deployed only on their environment's in-VPC runner, deploys follow the stack
+dependencies, and zizmor finds nothing.
+
+Jobs are read as GitHub runs them: a matrix job once per matrix entry, with its
+`${{ matrix.* }}` values filled in."""
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
+import json
 import os
 import re
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from stacks.app import STACK_PARTS
+from stacks.config import Environment
+from stacks.naming import ci_runner_name
 from tests.conftest import ROOT
-from tests.helpers import Document
+from tests.helpers import Document, resources
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+ENV_VALUE = re.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
+APPLIES = re.compile(r"\bcdktf-cli@[\d.]+ deploy\b|\bterraform\b[^\n]*\bapply\b")
+# Labels of GitHub-hosted runners: https://docs.github.com/en/actions/reference/runners/github-hosted-runners
+GITHUB_HOSTED = re.compile(r"^(ubuntu|windows|macos)-[\w.-]+$")
+SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -37,20 +54,135 @@ def steps(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in document["jobs"].values() for step in job.get("steps", [])]
 
 
-def named_stacks(document: dict[str, Any]) -> set[str]:
-    """Stacks a workflow plans or deploys: matrix products and names in run scripts."""
-    found: set[str] = set()
-    for job in document["jobs"].values():
+@dataclass(frozen=True)
+class JobRun:
+    """One job as GitHub runs it, for one matrix entry."""
+
+    job_id: str
+    body: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} ({self.body.get('name', self.job_id)})"
+
+    @cached_property
+    def text(self) -> str:
+        return yaml.safe_dump(self.body, sort_keys=False, width=1_000_000)
+
+    @property
+    def labels(self) -> list[str]:
+        runs_on = self.body["runs-on"]
+        return [runs_on] if isinstance(runs_on, str) else list(runs_on)
+
+    @property
+    def applies(self) -> bool:
+        return any(APPLIES.search(step.get("run", "")) for step in self.body.get("steps", []))
+
+    def stacks(self, environments: dict[str, Environment]) -> list[str]:
+        """Stack-like names (`<env>-<word>`) anywhere in the job, in order of appearance."""
+        envs = "|".join(re.escape(name) for name in environments)
+        names = re.findall(rf"(?<![\w-])(?:{envs})-[a-z]+(?![\w-])", self.text)
+        return list(dict.fromkeys(names))
+
+    def artifacts(self, action: str, key: str) -> list[str]:
+        """The `with.<key>` of every `actions/<action>` step, `${{ env.* }}` filled in."""
+        env = self.body.get("env", {})
+        return [
+            ENV_VALUE.sub(lambda m: str(env[m.group(1)]), str(step["with"][key]))
+            for step in self.body.get("steps", [])
+            if step.get("uses", "").startswith(f"actions/{action}@") and key in step.get("with", {})
+        ]
+
+
+def job_runs(document: dict[str, Any]) -> Iterator[JobRun]:
+    for job_id, job in document["jobs"].items():
         matrix = job.get("strategy", {}).get("matrix", {})
-        if "environment" in matrix and "part" in matrix:
-            found |= {f"{e}-{p}" for e, p in itertools.product(matrix["environment"], matrix["part"])}
-        for step in job.get("steps", []):
-            found |= set(re.findall(r"\b((?:dev|prod)-[a-z]+)\b", step.get("run", "")))
+        assert not {"include", "exclude"} & set(matrix), f"{job_id}: teach job_runs include/exclude first"
+        template = yaml.safe_dump({k: v for k, v in job.items() if k != "strategy"}, sort_keys=False, width=1_000_000)
+        for entry in itertools.product(*matrix.values()):
+            yield JobRun(job_id, yaml.safe_load(fill_matrix(template, dict(zip(matrix, entry, strict=True)))))
+
+
+def fill_matrix(template: str, values: dict[str, Any]) -> str:
+    return MATRIX_VALUE.sub(lambda m: str(values[m.group(1)]), template)
+
+
+def environment_of(stack: str) -> str:
+    return stack.rsplit("-", 1)[0]  # stack ids are `<env>-<part>` and parts have no dash
+
+
+def in_vpc_label(env: Environment) -> str:
+    """The label that routes a job to the environment's CodeBuild-hosted runner:
+    https://docs.aws.amazon.com/codebuild/latest/userguide/sample-github-action-runners-update-labels.html"""
+    return f"codebuild-{ci_runner_name(env)}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}"
+
+
+def accepts(cluster: Document, project: str, workflow_name: str) -> bool:
+    """Whether a webhook of the CodeBuild project `project` starts a runner for queued jobs of
+    the workflow `workflow_name` (all filters of a group must match, any group will do:
+    https://docs.aws.amazon.com/codebuild/latest/userguide/github-webhook.html). Filters on
+    what a workflow file does not decide (actor, ref) are taken as matching."""
+    projects = resources(cluster, "aws_codebuild_project")
+
+    def matches(webhook_filter: dict[str, Any]) -> bool:
+        pattern = str(webhook_filter["pattern"])
+        if webhook_filter["type"] == "EVENT":
+            return "WORKFLOW_JOB_QUEUED" in [event.strip() for event in pattern.split(",")]
+        if webhook_filter["type"] == "WORKFLOW_NAME":
+            return bool(re.search(pattern, workflow_name)) != bool(webhook_filter.get("exclude_matched_pattern"))
+        return True
+
+    for webhook in resources(cluster, "aws_codebuild_webhook").values():
+        reference = re.fullmatch(r"\$\{aws_codebuild_project\.([\w-]+)\.name\}", webhook["project_name"])
+        if (projects[reference.group(1)]["name"] if reference else webhook["project_name"]) != project:
+            continue
+        if any(all(matches(f) for f in group["filter"]) for group in webhook.get("filter_group", [])):
+            return True
+    return False
+
+
+def upstream(jobs: dict[str, Any], job_id: str) -> set[str]:
+    """Every job `job_id` waits for, directly or through others."""
+    needs = jobs[job_id].get("needs", [])
+    direct = {needs} if isinstance(needs, str) else set(needs)
+    return direct.union(*(upstream(jobs, need) for need in direct))
+
+
+@pytest.fixture(scope="module")
+def cluster_api_stacks(stacks: dict[str, Document], environments: dict[str, Environment]) -> set[str]:
+    """Stacks whose providers call the Kubernetes API (and so need the in-VPC runner)."""
+    found = {name for name, document in stacks.items() if {"helm", "kubernetes"} & set(document.get("provider", {}))}
+    assert {f"{env}-platform" for env in environments} <= found, "the platform stacks call the Kubernetes API"
+    return found
+
+
+@pytest.fixture(scope="module")
+def deploy_jobs(environments: dict[str, Environment]) -> dict[str, JobRun]:
+    """Stack → the deploy job that applies it."""
+    found: dict[str, JobRun] = {}
+    for run in job_runs(workflow("deploy")):
+        if run.applies:
+            for stack in run.stacks(environments):
+                assert stack not in found, f"{stack} is deployed by {found[stack]} and {run}"
+                found[stack] = run
     return found
 
 
 def test_there_are_the_three_workflows() -> None:
     assert [path.stem for path in WORKFLOWS] == ["deploy", "drift", "pull-request"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.stem)
+def test_the_in_vpc_runner_starts_for_the_jobs_of_every_workflow_that_uses_it(
+    stacks: dict[str, Document], environments: dict[str, Environment], path: Path
+) -> None:
+    document = load(path)
+    using = [env for env in environments.values() if any(in_vpc_label(env) in run.labels for run in job_runs(document))]
+    assert using, f"{path.name} uses no in-VPC runner: the test would prove nothing"
+    for env in using:
+        assert accepts(stacks[f"{env.name}-cluster"], ci_runner_name(env), document["name"]), (
+            f"{env.name}-cluster has no CodeBuild runner {ci_runner_name(env)} whose webhook takes jobs of "
+            f"'{document['name']}': they would wait for a runner that never comes"
+        )
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.stem)
@@ -66,42 +198,132 @@ def test_every_action_is_pinned_and_every_job_declares_its_permissions(path: Pat
 
 
 @pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
-def test_every_stack_named_exists_in_the_synthesized_app(stacks: dict[str, Document], name: str) -> None:
-    named = named_stacks(workflow(name))
+def test_every_stack_named_exists_in_the_synthesized_app(
+    stacks: dict[str, Document], environments: dict[str, Environment], name: str
+) -> None:
+    named = {stack for run in job_runs(workflow(name)) for stack in run.stacks(environments)}
     assert named, "the workflow names no stack: the test would prove nothing"
     assert named <= set(stacks), named - set(stacks)
     deployable = {s for s in stacks if not s.endswith("-bootstrap")}
     assert named == deployable
 
 
-def test_pull_requests_never_deploy() -> None:
+@pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
+def test_stacks_that_call_the_kubernetes_api_run_on_their_environments_in_vpc_runner(
+    environments: dict[str, Environment], cluster_api_stacks: set[str], name: str
+) -> None:
+    covered: set[str] = set()
+    for run in job_runs(workflow(name)):
+        for stack in set(run.stacks(environments)) & cluster_api_stacks:
+            expected = in_vpc_label(environments[environment_of(stack)])
+            assert run.labels == [expected], f"{name}: {run} runs {stack} on {run.labels}, not on {expected}"
+            covered.add(stack)
+    assert covered == cluster_api_stacks, f"{name} never runs {cluster_api_stacks - covered}"
+
+
+@pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
+def test_no_job_that_touches_the_kubernetes_api_runs_on_a_github_hosted_runner(
+    environments: dict[str, Environment], cluster_api_stacks: set[str], name: str
+) -> None:
+    for run in job_runs(workflow(name)):
+        touched = set(run.stacks(environments)) & cluster_api_stacks
+        hosted = [label for label in run.labels if GITHUB_HOSTED.match(label)]
+        assert not (touched and hosted), f"{name}: {run} runs {sorted(touched)} on {hosted}: the EKS API refuses it"
+
+
+def test_deploy_applies_every_stack_after_the_stacks_it_reads(synth_dir: Path, deploy_jobs: dict[str, JobRun]) -> None:
+    """`<env>-platform` reads network, cluster and data: it must wait for the jobs that deploy them."""
+    manifest = json.loads((synth_dir / "manifest.json").read_text())["stacks"]
+    jobs = workflow("deploy")["jobs"]
+    assert set(deploy_jobs) == {stack for stack in manifest if not stack.endswith("-bootstrap")}
+    for stack, run in deploy_jobs.items():
+        for dependency in manifest[stack]["dependencies"]:
+            before = deploy_jobs[dependency]
+            if before.job_id == run.job_id:
+                assert run.text.index(dependency) < run.text.index(stack), f"{run} deploys {stack} before {dependency}"
+            else:
+                assert before.job_id in upstream(jobs, run.job_id), f"{run} may deploy {stack} before {dependency}"
+
+
+def test_production_deploys_wait_for_the_other_environments_and_for_approval(
+    deploy_jobs: dict[str, JobRun], environments: dict[str, Environment]
+) -> None:
+    jobs = workflow("deploy")["jobs"]
+    for stack, run in deploy_jobs.items():
+        env = environments[environment_of(stack)]
+        # The deploy role trusts the GitHub environment's tokens if one is set, else the branch's.
+        assert run.body.get("environment") == env.delivery.github_environment, f"{run} deploys {stack}"
+        if env.tier == "production":
+            earlier = {r.job_id for s, r in deploy_jobs.items() if environments[environment_of(s)].tier != "production"}
+            assert earlier <= upstream(jobs, run.job_id), f"{run} may deploy {stack} before {earlier}"
+
+
+def test_no_two_deploy_jobs_of_one_environment_run_at_once(
+    deploy_jobs: dict[str, JobRun], environments: dict[str, Environment]
+) -> None:
+    for stack, run in deploy_jobs.items():
+        group = {"group": f"deploy-{environment_of(stack)}", "cancel-in-progress": False}
+        assert run.body.get("concurrency") == group, f"{run} deploys {stack}"
+
+
+def test_deploy_jobs_assume_their_environments_deploy_role(deploy_jobs: dict[str, JobRun]) -> None:
+    for stack, run in deploy_jobs.items():
+        [credentials] = [s for s in run.body["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+        role = f"${{{{ vars.DEPLOY_ROLE_ARN_{environment_of(stack).upper()} }}}}"
+        assert credentials["with"]["role-to-assume"] == role, f"{run} deploys {stack}"
+
+
+def test_pull_requests_never_deploy(environments: dict[str, Environment]) -> None:
     triggers = workflow("deploy")["on"]
     assert set(triggers) == {"push"}
     assert triggers["push"] == {"branches": ["main"]}
     for name in ("pull-request", "drift"):
-        assert not any(
-            "cdktf-cli" in step.get("run", "") and " deploy " in step.get("run", "") for step in steps(workflow(name))
-        )
+        planning = [run for run in job_runs(workflow(name)) if run.stacks(environments)]
+        assert planning, f"{name} plans nothing: the test would prove nothing"
+        assert not [str(run) for run in planning if run.applies]
 
 
-def test_deploy_runs_each_environment_in_dependency_order_prod_behind_approval() -> None:
-    jobs = workflow("deploy")["jobs"]
-    order = [part for part in STACK_PARTS if part != "bootstrap"]
-    for env in ("dev", "prod"):
-        [deploy] = [s["run"] for s in jobs[env]["steps"] if "deploy" in s.get("run", "")]
-        assert re.findall(r"\b(?:dev|prod)-([a-z]+)\b", deploy) == order
-        assert jobs[env]["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
-    assert jobs["prod"]["needs"] == "dev"
-    assert jobs["prod"]["environment"] == "production"
+@pytest.mark.parametrize("name", ["pull-request", "drift"])
+def test_plans_use_the_read_only_role(environments: dict[str, Environment], name: str) -> None:
+    for run in job_runs(workflow(name)):
+        if run.stacks(environments):
+            [credentials] = [s for s in run.body["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+            assert "PLAN_ROLE_ARN" in credentials["with"]["role-to-assume"], str(run)
+            assert run.body["permissions"].get("id-token") == "write", str(run)
+            assert set(run.body["permissions"].items()) <= {("contents", "read"), ("id-token", "write")}, str(run)
 
 
-def test_plans_use_the_read_only_role_and_skip_forks() -> None:
-    jobs = workflow("pull-request")["jobs"]
-    assert "head.repo.full_name == github.repository" in jobs["plan"]["if"]
-    [credentials] = [s for s in jobs["plan"]["steps"] if "configure-aws-credentials" in s.get("uses", "")]
-    assert "PLAN_ROLE_ARN" in credentials["with"]["role-to-assume"]
-    assert jobs["plan"]["permissions"] == {"contents": "read", "id-token": "write"}
-    assert jobs["comment"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+def test_pull_requests_from_forks_get_no_credentials_and_no_in_vpc_runner(environments: dict[str, Environment]) -> None:
+    document = workflow("pull-request")
+    planning = [run for run in job_runs(document) if run.stacks(environments)]
+    assert any("codebuild-" in label for run in planning for label in run.labels)
+    for run in planning:
+        assert SAME_REPOSITORY in run.body.get("if", ""), f"{run} runs for fork pull requests"
+    assert document["jobs"]["comment"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+
+
+@pytest.mark.parametrize(("name", "summary"), [("pull-request", "comment"), ("drift", "report")])
+def test_the_summary_collects_every_plan(environments: dict[str, Environment], name: str, summary: str) -> None:
+    document = workflow(name)
+    jobs = document["jobs"]
+    [pattern] = [step["with"]["pattern"] for step in jobs[summary]["steps"] if "pattern" in step.get("with", {})]
+    planning = [run for run in job_runs(document) if run.stacks(environments)]
+    assert planning, f"{name} plans nothing: the test would prove nothing"
+    for run in planning:
+        assert run.job_id in upstream(jobs, summary), f"{summary} may run before {run}"
+        [uploaded] = run.artifacts("upload-artifact", "name")
+        assert fnmatch.fnmatchcase(uploaded, pattern), f"{summary} downloads {pattern}, not {run}'s {uploaded}"
+
+
+@pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
+def test_every_artifact_a_job_reads_comes_from_a_job_it_waits_for(name: str) -> None:
+    document = workflow(name)
+    runs = list(job_runs(document))
+    uploads = {artifact: run.job_id for run in runs for artifact in run.artifacts("upload-artifact", "name")}
+    for run in runs:
+        for artifact in run.artifacts("download-artifact", "name"):
+            assert artifact in uploads, f"{run} reads {artifact}, which no job writes"
+            assert uploads[artifact] in upstream(document["jobs"], run.job_id), f"{run} may read {artifact} too early"
 
 
 @pytest.mark.scanner

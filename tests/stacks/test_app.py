@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import inspect
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cdktf import App, TerraformStack
 
 from stacks.app import STACK_PARTS as PARTS
 from stacks.bindings import aws
 from stacks.config import Environment
 from stacks.environment_stack import required_tags
+from tests.conftest import ROOT
 from tests.helpers import Document
 
 
@@ -33,28 +37,66 @@ def test_stacks_reference_each_other_instead_of_copying_values(stacks: dict[str,
         }
 
 
+@pytest.mark.parametrize("env", ["dev", "prod"])
 @pytest.mark.parametrize("part", [part for part in PARTS if part != "bootstrap"])
-def test_prod_state_is_in_s3_encrypted_and_locked(stacks: dict[str, Document], part: str) -> None:
-    backend = stacks[f"prod-{part}"]["terraform"]["backend"]
+def test_state_is_in_s3_encrypted_with_the_bootstrap_key_and_locked(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str, part: str
+) -> None:
+    """Every environment: a CI runner is thrown away after each run, local state with it."""
+    state = environments[env].state
+    backend = stacks[f"{env}-{part}"]["terraform"]["backend"]
     assert backend == {
         "s3": {
-            "bucket": "acme-terraform-state-222222222222",
-            "key": f"prod/{part}.tfstate",
+            "bucket": state.bucket,
+            "key": f"{env}/{part}.tfstate",
             "region": "eu-west-1",
             "encrypt": True,
+            # Without the key the backend writes with SSE-S3, not the bootstrap key.
+            "kms_key_id": state.kms_key_arn,
             "use_lockfile": True,
         }
     }
-    remote_states = stacks[f"prod-{part}"].get("data", {}).get("terraform_remote_state", {})
-    assert all(state["backend"] == "s3" for state in remote_states.values())
+    remote_states = stacks[f"{env}-{part}"].get("data", {}).get("terraform_remote_state", {})
+    assert all(remote["backend"] == "s3" for remote in remote_states.values())
 
 
-def test_dev_without_a_bucket_keeps_local_state(stacks: dict[str, Document]) -> None:
-    assert set(stacks["dev-network"]["terraform"]["backend"]) == {"local"}
+def test_every_stack_demands_the_terraform_of_s3_native_locking(stacks: dict[str, Document]) -> None:
+    assert {name: document["terraform"].get("required_version") for name, document in stacks.items()} == {
+        name: ">= 1.10" for name in stacks
+    }
 
 
-def test_the_stack_that_creates_the_state_bucket_keeps_local_state(stacks: dict[str, Document]) -> None:
-    assert set(stacks["prod-bootstrap"]["terraform"]["backend"]) == {"local"}
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_stack_that_creates_the_state_bucket_keeps_local_state_at_the_project_root(
+    stacks: dict[str, Document], env: str
+) -> None:
+    [path] = [backend["path"] for backend in stacks[f"{env}-bootstrap"]["terraform"]["backend"].values()]
+    # cdktf runs Terraform in cdktf.out/stacks/<stack>/.
+    working_directory = ROOT / "cdktf.out" / "stacks" / f"{env}-bootstrap"
+    assert not Path(path).is_absolute()
+    assert (working_directory / path).resolve() == ROOT / f"terraform.{env}-bootstrap.tfstate"
+
+
+def files_containing(directory: Path, needle: str) -> list[str]:
+    return sorted(
+        str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and needle in p.read_text()
+    )
+
+
+def test_no_synthesized_file_depends_on_where_it_was_synthesized(synth_dir: Path) -> None:
+    assert files_containing(synth_dir, str(ROOT)) == []
+
+
+def test_a_stack_with_cdktfs_default_backend_would_be_caught(tmp_path: Path) -> None:
+    """The check above can fail: cdktf's default local backend bakes in the directory of the
+    synth process (its Node.js side, which keeps the directory it started in)."""
+    app = App(outdir=str(tmp_path))
+    TerraformStack(app, "default-backend")
+    app.synth()
+    document = json.loads((tmp_path / "stacks" / "default-backend" / "cdk.tf.json").read_text())
+    synth_directory = Path(document["terraform"]["backend"]["local"]["path"]).parent
+    assert synth_directory.is_absolute()
+    assert files_containing(tmp_path, str(synth_directory)) == ["stacks/default-backend/cdk.tf.json"]
 
 
 def test_providers_are_pinned_to_the_environment_account(

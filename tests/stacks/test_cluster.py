@@ -34,8 +34,27 @@ def test_control_plane_is_private_first_and_encrypted(
     assert cluster["version"] == environments[env].cluster.kubernetes_version
 
 
+def access(stack: Document) -> dict[str, str]:
+    """Principal ARN → the access policy it has on the whole cluster (one each)."""
+    entries = resources(stack, "aws_eks_access_entry")
+    granted: dict[str, str] = {}
+    for association in resources(stack, "aws_eks_access_policy_association").values():
+        assert association["access_scope"] == {"type": "cluster"}
+        principal = entries[association["principal_arn"].split(".")[1]]["principal_arn"]
+        assert principal not in granted, f"{principal} has two access policies"
+        granted[principal] = association["policy_arn"].rsplit("/", 1)[1]
+    assert sorted(granted) == sorted(entry["principal_arn"] for entry in entries.values())
+    return granted
+
+
+def github_role_arn(stacks: dict[str, Document], env: Environment, kind: str) -> str:
+    """The ARN of the GitHub role the bootstrap stack creates (the workflows assume it)."""
+    _, role = by_path(stacks[f"{env.name}-bootstrap"], "aws_iam_role", f"github/{kind}/role")
+    return f"arn:aws:iam::{env.account_id}:role/{role['name']}"
+
+
 @pytest.mark.parametrize("env", ENVS)
-def test_access_is_by_access_entries_for_configured_admins_only(
+def test_access_is_by_access_entries_for_admins_and_ci_only(
     stacks: dict[str, Document], environments: dict[str, Environment], env: str
 ) -> None:
     stack = stacks[f"{env}-cluster"]
@@ -44,10 +63,14 @@ def test_access_is_by_access_entries_for_configured_admins_only(
         "authentication_mode": "API",
         "bootstrap_cluster_creator_admin_permissions": False,
     }
-    entries = sorted(entry["principal_arn"] for entry in resources(stack, "aws_eks_access_entry").values())
-    assert entries == sorted(environments[env].cluster.admin_principal_arns)
-    policies = resources(stack, "aws_eks_access_policy_association").values()
-    assert {p["policy_arn"].rsplit("/", 1)[1] for p in policies} == {"AmazonEKSClusterAdminPolicy"}
+    spec = environments[env]
+    assert access(stack) == {
+        **{principal: "AmazonEKSClusterAdminPolicy" for principal in spec.cluster.admin_principal_arns},
+        # CI applies Helm releases with the deploy role; the plan role reads, Secrets
+        # included, where the Helm provider keeps release state.
+        github_role_arn(stacks, spec, "deploy"): "AmazonEKSClusterAdminPolicy",
+        github_role_arn(stacks, spec, "plan"): "AmazonEKSAdminViewPolicy",
+    }
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -100,7 +123,7 @@ def test_core_add_ons_are_installed(stacks: dict[str, Document], env: str) -> No
 @pytest.mark.parametrize(
     ("addon", "service_account"), [("vpc-cni", "aws-node"), ("aws-ebs-csi-driver", "ebs-csi-controller-sa")]
 )
-def test_add_on_roles_trust_only_this_clusters_pod_identity(
+def test_add_on_roles_trust_only_their_service_account_on_this_cluster(
     stacks: dict[str, Document], addon: str, service_account: str
 ) -> None:
     stack = stacks["prod-cluster"]
@@ -111,12 +134,15 @@ def test_add_on_roles_trust_only_this_clusters_pod_identity(
     trust_name = resources(stack, "aws_iam_role")[role_name]["assume_role_policy"].split(".")[2]
     [statement] = data_sources(stack, "aws_iam_policy_document")[trust_name]["statement"]
     assert statement["principals"] == [{"identifiers": ["pods.eks.amazonaws.com"], "type": "Service"}]
+    assert statement["actions"] == ["sts:AssumeRole", "sts:TagSession"]
     cluster_name, _ = by_path(stack, "aws_eks_cluster", "eks/cluster")
-    assert {
-        "test": "ArnEquals",
-        "values": [ref("aws_eks_cluster", cluster_name, "arn")],
-        "variable": "aws:SourceArn",
-    } in (statement["condition"])
+    # The session tags EKS Pod Identity sets; no aws:SourceArn, which it does not document here.
+    assert {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]} == {
+        "aws:SourceAccount": ("StringEquals", ["222222222222"]),
+        "aws:RequestTag/eks-cluster-arn": ("StringEquals", [ref("aws_eks_cluster", cluster_name, "arn")]),
+        "aws:RequestTag/kubernetes-namespace": ("StringEquals", ["kube-system"]),
+        "aws:RequestTag/kubernetes-service-account": ("StringEquals", [service_account]),
+    }
 
 
 def test_vpc_cni_enforces_network_policies(stacks: dict[str, Document]) -> None:

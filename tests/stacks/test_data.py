@@ -78,6 +78,8 @@ def test_registry_tags_are_immutable_and_scanned(
     assert repository["name"] == f"acme/{env}/app"
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+    # dev is destroyed with its images; destroying prod-data stops while images remain.
+    assert repository["force_delete"] is environments[env].registry.force_delete
     rules = json.loads(only(stack, "aws_ecr_lifecycle_policy")["policy"])["rules"]
     assert [rule["selection"]["countNumber"] for rule in rules] == [
         environments[env].registry.untagged_expiry_days,

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from stacks.config import Environment
+from stacks.naming import ci_role_arn
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
 
 
@@ -82,8 +84,28 @@ def test_state_bucket_is_private_versioned_encrypted_and_tls_only(stacks: dict[s
     assert deny["condition"] == [{"test": "Bool", "values": ["false"], "variable": "aws:SecureTransport"}]
 
 
-def test_dev_without_a_state_bucket_creates_none(stacks: dict[str, Document]) -> None:
-    assert "aws_s3_bucket" not in stacks["dev-bootstrap"]["resource"]
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_bootstrap_creates_the_state_bucket_and_hands_out_its_key(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    stack = stacks[f"{env}-bootstrap"]
+    _, bucket = by_path(stack, "aws_s3_bucket", "state/bucket")
+    assert bucket["bucket"] == environments[env].state.bucket
+    key_name, _ = by_path(stack, "aws_kms_key", "state-key/key")
+    # The value to put into state.kms_key_arn once bootstrap is applied.
+    assert stack["output"]["state_key_arn"]["value"] == ref("aws_kms_key", key_name, "arn")
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_github_roles_have_the_names_the_cluster_grants_access_to(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    spec = environments[env]
+    for kind in ("plan", "deploy"):
+        _, role = by_path(stacks[f"{env}-bootstrap"], "aws_iam_role", f"github/{kind}/role")
+        assert role["name"] == f"acme-{env}-github-{kind}"
+        arn = ci_role_arn(account_id=spec.account_id, project=spec.project, environment=spec.name, role=kind)
+        assert arn in {e["principal_arn"] for e in resources(stacks[f"{env}-cluster"], "aws_eks_access_entry").values()}
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
@@ -127,3 +149,19 @@ def test_artifacts_are_encrypted_and_private(stacks: dict[str, Document]) -> Non
     assert store["encryption_key"]["type"] == "KMS"
     block = only(stack, "aws_s3_bucket_public_access_block")
     assert block["restrict_public_buckets"] is True
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_pipeline_uses_the_bootstrap_connection_and_may_use_no_other(stacks: dict[str, Document], env: str) -> None:
+    stack = stacks[f"{env}-pipeline"]
+    assert "aws_codestarconnections_connection" not in stack["resource"]
+    lookup = data_sources(stack, "aws_codestarconnections_connection")["github-connection"]
+    assert lookup["name"] == f"acme-{env}-github"
+    connection = "${data.aws_codestarconnections_connection.github-connection.arn}"
+    source = only(stack, "aws_codepipeline")["stage"][0]["action"][0]
+    assert source["configuration"]["ConnectionArn"] == connection
+    _, inline = by_path(stack, "aws_iam_role_policy", "image/pipeline-role/inline")
+    uses = [s for s in statements(stack, inline["policy"]) if any("Connection" in a for a in s["actions"])]
+    assert [(sorted(s["actions"]), s["resources"]) for s in uses] == [
+        (["codeconnections:UseConnection", "codestar-connections:UseConnection"], [connection])
+    ]

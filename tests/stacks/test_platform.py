@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config import Environment
+from stacks.config.model import GitCredential
+from stacks.constructs.addons import flux
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
 
 ENVS = ["dev", "prod"]
@@ -146,9 +147,16 @@ def test_flux_comes_up_after_the_controllers_and_the_bridge(stacks: dict[str, Do
         assert f"helm_release.{names['load-balancer-controller']}" in release(stack, controller)[1]["depends_on"]
 
 
-@pytest.mark.parametrize(("env", "automation"), [("dev", True), ("prod", False)])
+@pytest.mark.parametrize(
+    ("env", "automation", "credential"),
+    [
+        # dev pushes new image tags, as a GitHub App (Flux mints its tokens: provider github).
+        ("dev", True, {"pullSecret": "flux-github-app", "provider": "github"}),
+        ("prod", False, {}),
+    ],
+)
 def test_flux_syncs_this_repository_path(
-    stacks: dict[str, Document], environments: dict[str, Environment], env: str, automation: bool
+    stacks: dict[str, Document], env: str, automation: bool, credential: dict[str, str]
 ) -> None:
     _, _, values = release(stacks[f"{env}-platform"], "flux-instance")
     instance = values["instance"]
@@ -157,9 +165,53 @@ def test_flux_syncs_this_repository_path(
         "url": "https://github.com/acme/platform.git",
         "ref": "refs/heads/main",
         "path": f"clusters/{env}",
+        **credential,
     }
     assert ("image-automation-controller" in instance["components"]) is automation
     assert instance["distribution"]["version"] == "2.8.x"
+
+
+@pytest.mark.parametrize(
+    ("credential", "url", "sync"),
+    [
+        (None, "https://github.com/acme/platform.git", {}),
+        (
+            GitCredential(type="github-app", secret_name="flux-app"),
+            "https://github.com/acme/platform.git",
+            {"pullSecret": "flux-app", "provider": "github"},
+        ),
+        (
+            GitCredential(type="token", secret_name="flux-token"),
+            "https://github.com/acme/platform.git",
+            {"pullSecret": "flux-token"},
+        ),
+        (
+            GitCredential(type="ssh", secret_name="flux-key"),
+            "ssh://git@github.com/acme/platform.git",
+            {"pullSecret": "flux-key"},
+        ),
+    ],
+    ids=["public", "github-app", "token", "ssh"],
+)
+def test_flux_authenticates_as_the_credential_says(
+    credential: GitCredential | None, url: str, sync: dict[str, str]
+) -> None:
+    """Only a GitHub App sets provider github; a token or SSH key is read from the Secret as is."""
+    props = flux.flux_instance(
+        repository_url=url,
+        branch="main",
+        path="clusters/dev",
+        git_credential=credential,
+        image_repository_arn=None,
+        overrides={},
+    )
+    assert props.values["instance"]["sync"] == {
+        "kind": "GitRepository",
+        "url": url,
+        "ref": "refs/heads/main",
+        "path": "clusters/dev",
+        **sync,
+    }
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -195,6 +247,28 @@ def test_webhook_token_has_no_value_in_terraform(stacks: dict[str, Document]) ->
     stack = stacks["dev-platform"]
     assert only(stack, "aws_secretsmanager_secret")["name"] == "acme/dev/flux-webhook-token"
     assert "aws_secretsmanager_secret_version" not in stack["resource"]
+
+
+@pytest.mark.parametrize(("env", "days"), [("dev", 0), ("prod", 30)])
+def test_webhook_token_recovery_window_comes_from_the_environment(
+    stacks: dict[str, Document], env: str, days: int
+) -> None:
+    """0: a torn-down dev can be deployed again at once (the name is not held back)."""
+    assert only(stacks[f"{env}-platform"], "aws_secretsmanager_secret")["recovery_window_in_days"] == days
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_flux_pods_wait_until_the_load_balancer_sends_them_traffic(stacks: dict[str, Document], env: str) -> None:
+    """The webhook Ingress targets pod IPs: the readiness gate keeps a rollout from dropping traffic."""
+    _, namespace = by_path(stacks[f"{env}-platform"], "kubernetes_namespace_v1", "flux-namespace")
+    assert namespace["metadata"]["name"] == "flux-system"
+    assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_bridge_names_the_cluster_the_cluster_stack_created(stacks: dict[str, Document], env: str) -> None:
+    _, config_map = by_path(stacks[f"{env}-platform"], "kubernetes_config_map_v1", "bridge/config-map")
+    assert remote(config_map["data"]["cluster_name"], f"{env}-cluster")
 
 
 def test_image_automation_reads_only_the_app_repository(stacks: dict[str, Document]) -> None:

@@ -18,7 +18,11 @@ def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> No
     shutil.copy(ROOT / "main.py", project / "main.py")
     # The planted defect: prod's apps wait for the optional webhook token.
     entry = project / "clusters/prod/apps.yaml"
-    entry.write_text(entry.read_text().replace("    - name: infra-configs\n", "    - name: infra-configs\n    - name: flux-webhook\n"))
+    entry.write_text(
+        entry.read_text().replace(
+            "    - name: infra-configs\n", "    - name: infra-configs\n    - name: flux-webhook\n"
+        )
+    )
     environment = {key: value for key, value in os.environ.items() if key != "CDKTF_OUTDIR"}
     environment["ENVIRONMENTS"] = "prod"
     result = subprocess.run(

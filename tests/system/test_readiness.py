@@ -18,9 +18,7 @@ def lines(facts: SystemFacts) -> list[str]:
 
 def kustomization(facts: SystemFacts, name: str) -> RenderedObject:
     [found] = [
-        o
-        for o in facts.cluster.objects
-        if o.body["kind"] == "Kustomization" and o.body["metadata"]["name"] == name
+        o for o in facts.cluster.objects if o.body["kind"] == "Kustomization" and o.body["metadata"]["name"] == name
     ]
     return found
 
@@ -69,7 +67,9 @@ def test_the_webhook_secret_among_the_app_configs_is_reported(system_facts: Fact
 def test_image_objects_without_their_controller_never_become_ready(system_facts: FactsFactory) -> None:
     dev, prod = system_facts("dev"), system_facts("prod")
     [repository] = [o for o in dev.cluster.objects if o.body["kind"] == "ImageRepository"]
-    prod.cluster.objects.append(RenderedObject("clusters/apps/prod (Kustomization apps)", copy.deepcopy(repository.body)))
+    prod.cluster.objects.append(
+        RenderedObject("clusters/apps/prod (Kustomization apps)", copy.deepcopy(repository.body))
+    )
     assert lines(prod) == [
         "prod: ImageRepository flux-system/guestbook: readiness: can never become Ready: "
         "image-reflector-controller is not installed in this environment",

@@ -23,8 +23,9 @@ def test_the_examples_hold(system_facts: FactsFactory) -> None:
 def test_a_ci_deployed_stack_with_local_state_is_reported(system_facts: FactsFactory) -> None:
     facts = system_facts("dev")
     facts.stack("data")["terraform"]["backend"] = {"local": {"path": "terraform.dev-data.tfstate"}}
-    assert "dev-data: state: local state on a CI runner is lost after the run; set state.bucket in the environment file" in lines(
-        facts
+    assert (
+        "dev-data: state: local state on a CI runner is lost after the run; set state.bucket in the environment file"
+        in lines(facts)
     )
 
 

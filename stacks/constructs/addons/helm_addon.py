@@ -80,6 +80,8 @@ class HelmAddon(Construct):
                 name=role_name,
                 account_id=account_id,
                 cluster_arn=cluster_arn,
+                namespace=props.namespace,
+                service_account=props.identity.service_account,
                 inline_policy=policy_document(self, "policy", props.identity.statements),
             )
             # The association must exist before the pods start: EKS injects the
