@@ -61,7 +61,7 @@ def _kubernetes_callers(facts: SystemFacts) -> Iterator[Violation]:
     cluster_stack = facts.stack_name("cluster")
     callers: dict[str, tuple[str, str]] = {}  # principal → (needed policy, who)
     for job in expanded_jobs(facts.workflows):
-        for stack in _cluster_stacks(facts):
+        for stack in kubernetes_stacks(facts):
             if not job.touches(stack):
                 continue
             kind = "deploy" if "DEPLOY_ROLE" in job.text else "plan" if "PLAN_ROLE" in job.text else None
@@ -92,7 +92,7 @@ def _kubernetes_callers(facts: SystemFacts) -> Iterator[Violation]:
         yield Violation(INVARIANT, cluster_stack, f"{plan_role} (plan and drift) may only view, has {', '.join(extra)}")
 
 
-def _cluster_stacks(facts: SystemFacts) -> list[str]:
+def kubernetes_stacks(facts: SystemFacts) -> list[str]:
     """Stacks of this environment whose providers call the Kubernetes API."""
     return [
         name
@@ -103,7 +103,7 @@ def _cluster_stacks(facts: SystemFacts) -> list[str]:
 
 def _pod_identities(facts: SystemFacts) -> Iterator[Violation]:
     objects = inventory(facts)
-    for stack, namespace, account, role_arn in _associations(facts):
+    for stack, namespace, account, role_arn in pod_identity_associations(facts):
         where = f"{stack}: Pod Identity {namespace}/{account}"
         if (namespace, account) not in objects.service_accounts:
             yield Violation(INVARIANT, where, "no such service account among the objects that will be in the cluster")
@@ -120,7 +120,7 @@ def _pod_identities(facts: SystemFacts) -> Iterator[Violation]:
             yield Violation(INVARIANT, f"{where}: role {role[1].get('name')}", problem)
 
 
-def _associations(facts: SystemFacts) -> Iterator[tuple[str, str, str, Any]]:
+def pod_identity_associations(facts: SystemFacts) -> Iterator[tuple[str, str, str, Any]]:
     """(stack, namespace, service account, role ARN) of every Pod Identity association."""
     for part in ("cluster", "platform"):
         stack = facts.stack_name(part)

@@ -19,7 +19,7 @@ from typing import Any
 
 from stacks.config import plan_subnets
 from system.facts import SystemFacts, Violation
-from system.identity import _associations, _cluster_stacks
+from system.identity import kubernetes_stacks, pod_identity_associations
 from system.inventory import Inventory, Pod, inventory
 from system.network_policy import Addresses, Endpoint, admitted, matches
 from system.terraform import Document, remote_stack, resolve, resources
@@ -78,7 +78,7 @@ def declared_flows(facts: SystemFacts, objects: Inventory) -> tuple[list[Flow], 
                 Flow(f"{pod} → cluster DNS {protocol}/53", pod, server, 53, protocol) for protocol in ("UDP", "TCP")
             ]
     aws = Addresses("AWS APIs", INTERNET)
-    for _, namespace, account, _ in _associations(facts):
+    for _, namespace, account, _ in pod_identity_associations(facts):
         for pod in [p for p in objects.pods if (p.namespace, p.service_account) == (namespace, account)]:
             flows.append(Flow(f"{pod} → AWS APIs:443", pod, aws, HTTPS))
     return flows, problems
@@ -180,7 +180,7 @@ def _ci_to_api(facts: SystemFacts) -> Iterator[Violation]:
     runners = _vpc_runners(cluster)
     public = [str(cidr) for cidr in facts.env.cluster.public_access_cidrs]
     for job in expanded_jobs(facts.workflows):
-        for stack in _cluster_stacks(facts):
+        for stack in kubernetes_stacks(facts):
             if not job.touches(stack):
                 continue
             runner = next((name for name in runners if job.runs_on.startswith(f"codebuild-{name}-")), None)
