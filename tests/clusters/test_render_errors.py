@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from render.errors import RenderError
 from render.substitute import substitute
 from stacks import bridge
 from tests.conftest import ROOT
+from tests.main_job import copy_project, run_main_job
 
 VALUES = {key: f"value-of-{key}" for key in bridge.CONTRACT} | {
     "ecr_repository_url": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/dev/app",
@@ -113,22 +111,10 @@ def test_substitution_forms() -> None:
 
 
 def test_main_job_reports_render_errors_and_writes_nothing(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for folder in ("stacks", "render", "system", "clusters", "charts", "environments"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "main.py", project / "main.py")
+    project = copy_project(tmp_path, "stacks", "render", "system", "clusters", "charts", "environments")
     entry = project / "clusters/dev/apps.yaml"
     entry.write_text(entry.read_text().replace("name: infra-configs", "name: infra-config"))
-    environment = {key: value for key, value in os.environ.items() if key != "CDKTF_OUTDIR"}
-    result = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_main_job(project)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-2:] == [
         "Kustomization flux-system/apps: spec.dependsOn: flux-system/infra-config does not exist",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from system import identity
 from system.facts import SystemFacts
 from system.terraform import construct_path, resources
@@ -18,6 +20,13 @@ def lines(facts: SystemFacts) -> list[str]:
 
 def first_job(facts: SystemFacts, stack: str, *, applies: bool) -> str:
     return next(str(j) for j in expanded_jobs(facts.workflows) if j.touches(stack) and j.applies == applies)
+
+
+def trust_statement(document: dict[str, Any], role: dict[str, Any]) -> dict[str, Any]:
+    """The first statement of a role's trust policy document, editable in place."""
+    trust_name = role["assume_role_policy"].split(".")[2]
+    statement: dict[str, Any] = document["data"]["aws_iam_policy_document"][trust_name]["statement"][0]
+    return statement
 
 
 def test_the_examples_hold(system_facts: FactsFactory) -> None:
@@ -81,9 +90,7 @@ def test_a_trust_on_the_cluster_arn_instead_of_session_tags_is_reported(system_f
     platform = facts.stack("platform")
     roles = resources(platform, "aws_iam_role")
     [role] = [b for b in roles.values() if construct_path(b).endswith("external-dns/role/role")]
-    trust_name = role["assume_role_policy"].split(".")[2]
-    trust = platform["data"]["aws_iam_policy_document"][trust_name]
-    trust["statement"][0]["condition"] = [
+    trust_statement(platform, role)["condition"] = [
         {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["111111111111"]},
         {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${cluster.arn}"]},
     ]
@@ -101,9 +108,7 @@ def test_a_trust_for_another_service_account_is_reported(system_facts: FactsFact
     cluster = facts.stack("cluster")
     roles = resources(cluster, "aws_iam_role")
     [role] = [b for b in roles.values() if str(b.get("name", "")).endswith("-vpc-cni")]
-    trust_name = role["assume_role_policy"].split(".")[2]
-    statement = cluster["data"]["aws_iam_policy_document"][trust_name]["statement"][0]
-    for condition in statement["condition"]:
+    for condition in trust_statement(cluster, role)["condition"]:
         if condition["variable"] == "aws:RequestTag/kubernetes-service-account":
             condition["values"] = ["ebs-csi-controller-sa"]
     assert lines(facts) == [

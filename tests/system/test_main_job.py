@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.main_job import copy_project, run_main_job
 
 
 def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for folder in ("stacks", "render", "system", "clusters", "charts", "environments", ".github"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "main.py", project / "main.py")
+    project = copy_project(tmp_path, "stacks", "render", "system", "clusters", "charts", "environments", ".github")
     # The planted defect: prod's apps wait for the optional webhook token.
     entry = project / "clusters/prod/apps.yaml"
     entry.write_text(
@@ -23,17 +16,7 @@ def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> No
             "    - name: infra-configs\n", "    - name: infra-configs\n    - name: flux-webhook\n"
         )
     )
-    environment = {key: value for key, value in os.environ.items() if key != "CDKTF_OUTDIR"}
-    environment["ENVIRONMENTS"] = "prod"
-    result = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_main_job(project, ENVIRONMENTS="prod")
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
         *(

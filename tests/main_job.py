@@ -1,0 +1,34 @@
+"""Running the main job (`python main.py`) on a copy of the project, as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def copy_project(tmp_path: Path, *folders: str) -> Path:
+    """`main.py` and `folders` of this repository, copied into `tmp_path/project`."""
+    project = tmp_path / "project"
+    for folder in folders:
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "main.py", project / "main.py")
+    return project
+
+
+def run_main_job(project: Path, *, timeout: int = 300, **env: str) -> subprocess.CompletedProcess[str]:
+    """The whole main job (synth, render, system check): not the cdktf CLI's synth-only mode."""
+    environment = {key: value for key, value in os.environ.items() if key != "CDKTF_OUTDIR"}
+    return subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=project,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
