@@ -59,19 +59,17 @@ def _kubernetes_callers(facts: SystemFacts) -> Iterator[Violation]:
     granted = access_policies(facts)
     roles = ci_roles(facts)
     cluster_stack = facts.stack_name("cluster")
-    callers: dict[str, tuple[str, str]] = {}  # principal → (needed policy, who)
+    callers: dict[str, tuple[str, str]] = {}  # principal → (needed policy, the first job that needs it)
     for job in expanded_jobs(facts.workflows):
-        for stack in kubernetes_stacks(facts):
-            if not job.touches(stack):
-                continue
+        for stack in [s for s in kubernetes_stacks(facts) if job.touches(s)]:
             kind = "deploy" if "DEPLOY_ROLE" in job.text else "plan" if "PLAN_ROLE" in job.text else None
             if kind is None or kind not in roles:
                 yield Violation(INVARIANT, str(job), f"calls the Kubernetes API of {stack} with no known CI role")
                 continue
-            needed = ADMIN if job.applies else ADMIN_VIEW
-            callers.setdefault(roles[kind], (needed, str(job)))
-            if needed == ADMIN:
-                callers[roles[kind]] = (needed, str(job))
+            principal, needed = roles[kind], ADMIN if job.applies else ADMIN_VIEW
+            # The strongest need decides; the first job that has it is named.
+            if principal not in callers or (needed == ADMIN and callers[principal][0] != ADMIN):
+                callers[principal] = (needed, str(job))
     for principal in facts.env.cluster.admin_principal_arns:
         callers.setdefault(principal, (ADMIN, "cluster.admin_principal_arns"))
     for principal, (needed, who) in sorted(callers.items()):

@@ -7,7 +7,9 @@ targets brings "ALB → its pods" on the target port and on the health-check por
 every workload that receives the database credentials brings "pods → PostgreSQL";
 every workload brings "pods → cluster DNS"; every pod with a Pod Identity association
 brings "pods → AWS APIs"; every CI job whose stack calls the Kubernetes API brings
-"runner → EKS API endpoint".
+"runner → EKS API endpoint". Beside the flows: the NAT route of every private subnet, the
+Load Balancer Controller's backend security group, and the readiness gate on every
+namespace with pod-IP Ingresses.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from stacks.config import plan_subnets
-from system.facts import SystemFacts, Violation
+from stacks.config.subnets import SubnetPlan
+from system.facts import SystemFacts, Violation, release_values
 from system.identity import kubernetes_stacks, pod_identity_associations
 from system.inventory import Inventory, Pod, inventory
 from system.network_policy import Addresses, Endpoint, admitted, matches
@@ -28,6 +31,7 @@ from system.workflow_jobs import expanded_jobs
 INVARIANT = "traffic"
 INTERNET = ipaddress.IPv4Network("0.0.0.0/0")
 HTTPS = 443
+READINESS_GATE = "elbv2.k8s.aws/pod-readiness-gate-inject"
 
 
 @dataclass(frozen=True)
@@ -51,17 +55,15 @@ def check(facts: SystemFacts) -> Iterator[Violation]:
             reported.add(violation)  # one line per flow, whichever of its subnets it came from
             yield violation
     yield from _database_security_group(facts)
+    yield from _alb_to_pods(facts, objects)
+    yield from _routes_out(facts)
     yield from _ci_to_api(facts)
 
 
 def declared_flows(facts: SystemFacts, objects: Inventory) -> tuple[list[Flow], list[Violation]]:
     flows: list[Flow] = []
     problems: list[Violation] = []
-    subnets = plan_subnets(
-        facts.env.network.cidr,
-        len(facts.env.network.availability_zones),
-        facts.env.network.subnet_prefixes.model_dump(),
-    )
+    subnets = subnet_plan(facts)
     alb = [Addresses(f"ALB in public subnet {cidr}", cidr) for cidr in subnets.public]
     database = [Addresses(f"RDS in database subnet {cidr}", cidr) for cidr in subnets.database]
     for ingress in [o.body for o in facts.cluster.objects if o.body.get("kind") == "Ingress"]:
@@ -82,6 +84,11 @@ def declared_flows(facts: SystemFacts, objects: Inventory) -> tuple[list[Flow], 
         for pod in [p for p in objects.pods if (p.namespace, p.service_account) == (namespace, account)]:
             flows.append(Flow(f"{pod} → AWS APIs:443", pod, aws, HTTPS))
     return flows, problems
+
+
+def subnet_plan(facts: SystemFacts) -> SubnetPlan:
+    network = facts.env.network
+    return plan_subnets(network.cidr, len(network.availability_zones), network.subnet_prefixes.model_dump())
 
 
 def _ingress_flows(
@@ -172,6 +179,60 @@ def _database_security_group(facts: SystemFacts) -> Iterator[Violation]:
         facts.stack_name("data"),
         f"no security group rule admits the cluster security group to PostgreSQL on {port}",
     )
+
+
+def _alb_to_pods(facts: SystemFacts, objects: Inventory) -> Iterator[Violation]:
+    """With pod-IP targets the Load Balancer Controller opens the pods' security group to the
+    ALB (its backend security group), and holds a rollout until the new pod is healthy in
+    the target group — the latter only in namespaces labelled for its readiness gate
+    (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/)."""
+    ingresses = [
+        o.body
+        for o in facts.cluster.objects
+        if o.body.get("kind") == "Ingress"
+        and (o.body["metadata"].get("annotations") or {}).get("alb.ingress.kubernetes.io/target-type") == "ip"
+    ]
+    if not ingresses:
+        return
+    controller = release_values(facts.stack("platform"), "aws-load-balancer-controller")
+    if controller.get("enableBackendSecurityGroup") is False:
+        yield Violation(
+            INVARIANT,
+            facts.stack_name("platform"),
+            "aws-load-balancer-controller: enableBackendSecurityGroup is false, so no rule opens the pods to the ALB",
+        )
+    for namespace in sorted({i["metadata"].get("namespace", "default") for i in ingresses}):
+        if objects.namespaces.get(namespace, {}).get(READINESS_GATE) != "enabled":
+            yield Violation(
+                INVARIANT,
+                f"{facts.env.name}: Namespace {namespace}",
+                f"holds pod-IP Ingresses but lacks the label {READINESS_GATE}=enabled: every rollout drops traffic",
+            )
+
+
+def _routes_out(facts: SystemFacts) -> Iterator[Violation]:
+    """Pods, controllers and the CI runner live in the private subnets and reach AWS APIs,
+    ECR and GitHub only through a NAT gateway: each private subnet's route table needs it."""
+    network = facts.stack("network")
+    private = {str(cidr) for cidr in subnet_plan(facts).private}
+    subnets = {name: str(body.get("cidr_block")) for name, body in resources(network, "aws_subnet").items()}
+    through_nat = {
+        str(body.get("route_table_id"))
+        for body in resources(network, "aws_route").values()
+        if body.get("destination_cidr_block") == "0.0.0.0/0" and body.get("nat_gateway_id")
+    }
+    routed = {
+        subnets.get(str(body.get("subnet_id")).split(".")[1], "")
+        for body in resources(network, "aws_route_table_association").values()
+        if str(body.get("route_table_id")) in through_nat and str(body.get("subnet_id")).startswith("${aws_subnet.")
+    }
+    for cidr in sorted(private - routed):
+        yield Violation(
+            INVARIANT,
+            facts.stack_name("network"),
+            f"private subnet {cidr} has no default route through a NAT gateway: its pods and the CI runner "
+            "cannot reach AWS APIs, ECR or GitHub",
+        )
 
 
 def _ci_to_api(facts: SystemFacts) -> Iterator[Violation]:

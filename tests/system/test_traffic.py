@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -116,4 +117,41 @@ def test_a_runner_the_cluster_does_not_admit_is_reported(system_facts: FactsFact
         f"{job}: traffic: runner acme-prod-ci-runner is in the VPC, but no rule admits its security group "
         "to the cluster API on 443"
         for job in jobs
+    ]
+
+
+def test_a_private_subnet_without_a_nat_route_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("prod")
+    routes = facts.stack("network")["resource"]["aws_route"]
+    [name] = [n for n, b in routes.items() if "private-eu-west-1b" in b["route_table_id"]]
+    del routes[name]
+    [cidr] = [str(c) for c in traffic.subnet_plan(facts).private if str(c).startswith("10.20.32.")]
+    assert lines(facts) == [
+        f"prod-network: traffic: private subnet {cidr} has no default route through a NAT gateway: its pods and "
+        "the CI runner cannot reach AWS APIs, ECR or GitHub"
+    ]
+
+
+def test_a_controller_that_does_not_open_the_pods_to_the_alb_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    for body in facts.stack("platform")["resource"]["helm_release"].values():
+        if body["name"] == "aws-load-balancer-controller":
+            values = json.loads(body["values"][0])
+            body["values"] = [json.dumps({**values, "enableBackendSecurityGroup": False})]
+    assert lines(facts) == [
+        "dev-platform: traffic: aws-load-balancer-controller: enableBackendSecurityGroup is false, "
+        "so no rule opens the pods to the ALB"
+    ]
+
+
+def test_pod_ip_ingresses_without_the_readiness_gate_are_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    [namespace] = [o.body for o in facts.cluster.objects if o.body["kind"] == "Namespace"]
+    del namespace["metadata"]["labels"][traffic.READINESS_GATE]
+    [flux_system] = facts.stack("platform")["resource"]["kubernetes_namespace_v1"].values()
+    del flux_system["metadata"]["labels"][traffic.READINESS_GATE]
+    gap = f"holds pod-IP Ingresses but lacks the label {traffic.READINESS_GATE}=enabled: every rollout drops traffic"
+    assert lines(facts) == [
+        f"dev: Namespace flux-system: traffic: {gap}",
+        f"dev: Namespace guestbook: traffic: {gap}",
     ]
