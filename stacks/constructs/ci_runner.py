@@ -19,68 +19,16 @@ from collections.abc import Sequence
 from constructs import Construct
 
 from stacks.bindings import aws
+from stacks.constructs.ci_runner_policy import runner_statements
 from stacks.constructs.encryption_key import EncryptionKey
-from stacks.constructs.iam import ServiceRole, Statement, policy_document, service_trust
-from stacks.constructs.log_group import encrypted_log_group, write_logs_statement
+from stacks.constructs.iam import ServiceRole, policy_document, service_trust
+from stacks.constructs.log_group import encrypted_log_group
 
 # `name:` of the workflows whose jobs may run inside the VPC.
 WORKFLOWS = ("deploy", "pull request", "drift")
 # The x86_64 Ubuntu image CodeBuild maintains; the runner needs no Docker daemon (not privileged).
 IMAGE = "aws/codebuild/standard:7.0"
 HTTPS = 443
-
-
-def runner_statements(
-    *, log_group_arn: str, connection_arn: str, subnet_ids: Sequence[str], region: str, account_id: str
-) -> list[Statement]:
-    """What CodeBuild needs to run a build in the VPC and fetch its source, and nothing else."""
-    ec2 = f"arn:aws:ec2:{region}:{account_id}"
-    return [
-        write_logs_statement(log_group_arn),
-        # The VPC permissions CodeBuild documents for VPC builds:
-        # https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface
-        # Describe calls have no resource-level permissions.
-        {
-            "sid": "DescribeTheNetwork",
-            "actions": [
-                "ec2:DescribeDhcpOptions",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSubnets",
-                "ec2:DescribeVpcs",
-            ],
-            "resources": ["*"],
-        },
-        # The documentation grants these on "*"; every resource they are authorized
-        # against (network interface, subnet, security group) is in this account and region.
-        {
-            "sid": "ManageBuildNetworkInterfaces",
-            "actions": ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
-            "resources": [f"{ec2}:*"],
-        },
-        {
-            "sid": "LetCodeBuildUseThemInTheRunnerSubnets",
-            "actions": ["ec2:CreateNetworkInterfacePermission"],
-            "resources": [f"{ec2}:network-interface/*"],
-            "condition": [
-                {"test": "StringEquals", "variable": "ec2:AuthorizedService", "values": ["codebuild.amazonaws.com"]},
-                {"test": "ArnEquals", "variable": "ec2:Subnet", "values": [f"{ec2}:subnet/{s}" for s in subnet_ids]},
-            ],
-        },
-        # https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html. The
-        # action prefix follows the connection's ARN, which is codestar-connections or
-        # codeconnections depending on the API that created it; both name this one ARN only.
-        {
-            "sid": "UseTheGithubConnection",
-            "actions": [
-                "codeconnections:GetConnection",
-                "codeconnections:GetConnectionToken",
-                "codestar-connections:GetConnection",
-                "codestar-connections:GetConnectionToken",
-            ],
-            "resources": [connection_arn],
-        },
-    ]
 
 
 class CiRunner(Construct):
@@ -138,33 +86,22 @@ class CiRunner(Construct):
             to_port=HTTPS,
             description=f"Kubernetes API from {name}",
         )
-        trust = service_trust("codebuild.amazonaws.com", account_id=account_id)
         # CodeBuild's confused-deputy guard names the project as well as the account
         # (https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html).
         project_arn = f"arn:aws:codebuild:{region}:{account_id}:project/{name}"
-        trust["condition"] = [
-            *trust.get("condition", []),
-            {"test": "StringEquals", "variable": "aws:SourceArn", "values": [project_arn]},
-        ]
-        role = ServiceRole(self, "role", name=name, trust=trust)
-        # A policy of its own so that the project can wait for it: CreateProject checks the VPC
-        # permissions of the role (https://github.com/aws/aws-cdk/issues/2652).
-        policy = aws.iam_role_policy.IamRolePolicy(
+        statements = runner_statements(
+            log_group_arn=logs.arn,
+            connection_arn=connection_arn,
+            subnet_ids=subnet_ids,
+            region=region,
+            account_id=account_id,
+        )
+        role = ServiceRole(
             self,
-            "role-policy",
-            role=role.role.id,
+            "role",
             name=name,
-            policy=policy_document(
-                self,
-                "policy",
-                runner_statements(
-                    log_group_arn=logs.arn,
-                    connection_arn=connection_arn,
-                    subnet_ids=subnet_ids,
-                    region=region,
-                    account_id=account_id,
-                ),
-            ),
+            trust=service_trust("codebuild.amazonaws.com", account_id=account_id, source_arn=project_arn),
+            inline_policy=policy_document(self, "policy", statements),
         )
         self.project = aws.codebuild_project.CodebuildProject(
             self,
@@ -190,7 +127,9 @@ class CiRunner(Construct):
             },
             vpc_config={"vpc_id": vpc_id, "subnets": list(subnet_ids), "security_group_ids": [self.security_group.id]},
             logs_config={"cloudwatch_logs": {"group_name": logs.name, "status": "ENABLED"}},
-            depends_on=[policy],
+            # CreateProject checks the role's VPC permissions
+            # (https://github.com/aws/aws-cdk/issues/2652): the policy must exist first.
+            depends_on=[role.inline_policy],
         )
         webhook = aws.codebuild_webhook
         # Creating the webhook needs the connection approved (AVAILABLE), hence its approval

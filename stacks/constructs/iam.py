@@ -63,8 +63,11 @@ SOURCE_ACCOUNT_IN_TRUST = {
 }
 
 
-def service_trust(service: str, *, account_id: str, extra_actions: Sequence[str] = ()) -> Statement:
-    """Trust `service`; only when it acts for this account where the service documents that guard."""
+def service_trust(
+    service: str, *, account_id: str, extra_actions: Sequence[str] = (), source_arn: str | None = None
+) -> Statement:
+    """Trust `service`; only when it acts for this account (and, given `source_arn`, for that
+    one resource of it) where the service documents that confused-deputy guard."""
     if service not in SOURCE_ACCOUNT_IN_TRUST:
         raise ValueError(
             f"{service}: look up whether its documentation shows aws:SourceAccount in a role's trust "
@@ -75,8 +78,12 @@ def service_trust(service: str, *, account_id: str, extra_actions: Sequence[str]
         "actions": ["sts:AssumeRole", *extra_actions],
         "principals": [{"type": "Service", "identifiers": [service]}],
     }
+    if source_arn is not None and not SOURCE_ACCOUNT_IN_TRUST[service]:
+        raise ValueError(f"{service} does not document aws:SourceArn in a role's trust policy")
     if SOURCE_ACCOUNT_IN_TRUST[service]:
         statement["condition"] = [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account_id]}]
+    if source_arn is not None:
+        statement["condition"].append({"test": "StringEquals", "variable": "aws:SourceArn", "values": [source_arn]})
     return statement
 
 
@@ -112,8 +119,12 @@ class ServiceRole(Construct):
             )
             for policy in managed_policies
         ]
-        if inline_policy is not None:
+        # Kept so that a resource whose creation checks the role's permissions can wait for it.
+        self.inline_policy = (
             aws.iam_role_policy.IamRolePolicy(self, "inline", role=self.role.id, name=name, policy=inline_policy)
+            if inline_policy is not None
+            else None
+        )
 
     @property
     def arn(self) -> str:

@@ -127,7 +127,7 @@ def test_runner_role_may_write_its_logs_attach_to_its_subnets_and_use_the_connec
     stacks: dict[str, Document],
 ) -> None:
     stack = stacks["prod-cluster"]
-    _, policy = by_path(stack, "aws_iam_role_policy", "ci-runner/role-policy")
+    _, policy = by_path(stack, "aws_iam_role_policy", "ci-runner/role/inline")
     granted = statements(stack, policy["policy"])
     assert all(s.get("effect", "Allow") == "Allow" for s in granted)
     by_action = {action: s for s in granted for action in s["actions"]}
@@ -163,7 +163,7 @@ def test_codebuild_may_hand_network_interfaces_only_to_itself_in_the_runner_subn
     stacks: dict[str, Document],
 ) -> None:
     stack = stacks["prod-cluster"]
-    _, policy = by_path(stack, "aws_iam_role_policy", "ci-runner/role-policy")
+    _, policy = by_path(stack, "aws_iam_role_policy", "ci-runner/role/inline")
     [permission] = [
         s for s in statements(stack, policy["policy"]) if "ec2:CreateNetworkInterfacePermission" in s["actions"]
     ]
@@ -194,7 +194,7 @@ def test_runner_role_trusts_codebuild_for_this_project_in_this_account_only(
 def test_project_is_created_after_its_role_may_manage_network_interfaces(stacks: dict[str, Document]) -> None:
     # CreateProject checks the VPC permissions of the service role (aws/aws-cdk#2652).
     stack = stacks["dev-cluster"]
-    policy_name, _ = by_path(stack, "aws_iam_role_policy", "ci-runner/role-policy")
+    policy_name, _ = by_path(stack, "aws_iam_role_policy", "ci-runner/role/inline")
     _, body = project(stack)
     assert f"aws_iam_role_policy.{policy_name}" in body["depends_on"]
 
