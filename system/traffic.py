@@ -25,7 +25,7 @@ from system.facts import SystemFacts, Violation, release_values
 from system.identity import kubernetes_stacks, pod_identity_associations
 from system.inventory import Inventory, Pod, inventory
 from system.network_policy import Addresses, Endpoint, admitted, matches
-from system.terraform import Document, remote_stack, resolve, resources
+from system.terraform import remote_stack, resolve, resources
 from system.workflow_jobs import expanded_jobs
 
 INVARIANT = "traffic"
@@ -237,8 +237,7 @@ def _routes_out(facts: SystemFacts) -> Iterator[Violation]:
 
 def _ci_to_api(facts: SystemFacts) -> Iterator[Violation]:
     """Every CI job whose stack calls the Kubernetes API runs where the API endpoint admits it."""
-    cluster = facts.stack("cluster")
-    runners = _vpc_runners(cluster)
+    runners = _vpc_runners(facts)
     public = [str(cidr) for cidr in facts.env.cluster.public_access_cidrs]
     for job in expanded_jobs(facts.workflows):
         for stack in kubernetes_stacks(facts):
@@ -252,29 +251,47 @@ def _ci_to_api(facts: SystemFacts) -> Iterator[Violation]:
                     f"runs {stack} on '{job.runs_on}', which cannot reach the EKS API: the public endpoint admits only "
                     f"{', '.join(public) or 'nobody'} and the private one only the VPC; run it on the in-VPC runner",
                 )
-            elif not runners[runner]:
-                yield Violation(
-                    INVARIANT,
-                    str(job),
-                    f"runner {runner} is in the VPC, but no rule admits its security group to the cluster API on 443",
-                )
+            elif runners[runner]:
+                yield Violation(INVARIANT, str(job), f"runner {runner} is in the VPC, but {runners[runner]}")
 
 
-def _vpc_runners(cluster: Document) -> dict[str, bool]:
-    """CodeBuild projects in the VPC → whether the cluster security group admits them on 443."""
+def _vpc_runners(facts: SystemFacts) -> dict[str, str | None]:
+    """CodeBuild projects in the VPC → what keeps them from the cluster API on 443 (None: nothing)."""
+    cluster = facts.stack("cluster")
     admitted_groups = {
         str(body.get("referenced_security_group_id"))
         for body in resources(cluster, "aws_vpc_security_group_ingress_rule").values()
-        if "cluster_security_group_id" in str(body.get("security_group_id"))
-        and str(body.get("ip_protocol")) in ("tcp", "6")
-        and int(body.get("from_port", -1)) <= HTTPS <= int(body.get("to_port", -1))
+        if "cluster_security_group_id" in str(body.get("security_group_id")) and _covers_https(body)
     }
-    runners = {}
+    leaving_groups = {
+        str(body.get("security_group_id"))
+        for body in resources(cluster, "aws_vpc_security_group_egress_rule").values()
+        if _covers_https(body)
+        and (
+            "cluster_security_group_id" in str(body.get("referenced_security_group_id"))
+            or facts.env.network.cidr.subnet_of(ipaddress.IPv4Network(str(body.get("cidr_ipv4") or "0.0.0.0/32")))
+        )
+    }
+    runners: dict[str, str | None] = {}
     for body in resources(cluster, "aws_codebuild_project").values():
         vpc = body.get("vpc_config")
         vpc = vpc[0] if isinstance(vpc, list) and vpc else vpc
         if not isinstance(vpc, dict):
             continue
         groups = {str(group) for group in vpc.get("security_group_ids", [])}
-        runners[str(resolve(cluster, body.get("name")))] = bool(groups & admitted_groups)
+        runners[str(resolve(cluster, body.get("name")))] = (
+            "no rule admits its security group to the cluster API on 443"
+            if not groups & admitted_groups
+            else "its security group lets nothing out to the cluster API on 443"
+            if not groups & leaving_groups
+            else None
+        )
     return runners
+
+
+def _covers_https(rule: dict[str, Any]) -> bool:
+    if str(rule.get("ip_protocol")) == "-1":
+        return True
+    return str(rule.get("ip_protocol")) in ("tcp", "6") and int(rule.get("from_port", -1)) <= HTTPS <= int(
+        rule.get("to_port", -1)
+    )

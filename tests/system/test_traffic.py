@@ -155,3 +155,15 @@ def test_pod_ip_ingresses_without_the_readiness_gate_are_reported(system_facts: 
         f"dev: Namespace flux-system: traffic: {gap}",
         f"dev: Namespace guestbook: traffic: {gap}",
     ]
+
+
+def test_a_runner_that_cannot_leave_its_security_group_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    facts.stack("cluster")["resource"]["aws_vpc_security_group_egress_rule"] = {}
+    jobs = [str(j) for j in expanded_jobs(facts.workflows) if j.touches("dev-platform")]
+    assert jobs
+    assert lines(facts) == [
+        f"{job}: traffic: runner acme-dev-ci-runner is in the VPC, but its security group lets nothing out "
+        "to the cluster API on 443"
+        for job in jobs
+    ]
