@@ -1,84 +1,68 @@
-"""Validate one object against its schema, rejecting unknown fields.
+"""Validate one object as the API server of its environment would, rejecting unknown fields.
 
 - Kubernetes built-in kinds: kubernetes-validate's strict schemas, for the cluster's
   Kubernetes version.
-- Flux kinds: JSON schemas generated from the cloudcoil Flux models, made strict.
-- External Secrets kinds: external_secrets_schema.py.
-An object of any other kind is an error: nothing reaches a cluster unvalidated.
+- Custom resources: the CRDs this environment installs (crds.py), so a version the
+  controllers no longer serve, or deprecate, fails here.
+An object of any other kind is an error: no installed controller would serve it.
 """
 
 from __future__ import annotations
 
-import inspect
+import tarfile
+import tempfile
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
-from cloudcoil.models.fluxcd.helm import v2 as helm_v2
-from cloudcoil.models.fluxcd.image import v1beta2 as image_v1beta2
-from cloudcoil.models.fluxcd.kustomize import v1 as kustomize_v1
-from cloudcoil.models.fluxcd.notification import v1 as notification_v1
-from cloudcoil.models.fluxcd.notification import v1beta3 as notification_v1beta3
-from cloudcoil.models.fluxcd.source import v1 as source_v1
-from cloudcoil.resources import Resource
 
-from render.external_secrets_schema import SCHEMAS as EXTERNAL_SECRETS
-
-FLUX_MODULES = (kustomize_v1, helm_v2, source_v1, notification_v1, notification_v1beta3, image_v1beta2)
+from render import helm
+from render.crds import CrdCatalog, flux_crds, not_served, operator_crds
 
 
-def validate(obj: dict[str, Any], kubernetes_version: str) -> list[str]:
-    """Problems as `field: message` (empty when the object is valid)."""
-    key = (str(obj.get("apiVersion")), str(obj.get("kind")))
-    schema = _custom_resource_schemas().get(key)
-    if schema is not None:
-        return _problems(jsonschema.Draft202012Validator(schema), obj)
+def validate(obj: Mapping[str, Any], kubernetes_version: str, catalog: CrdCatalog | None = None) -> list[str]:
+    """Problems as `field.path: message` (empty when the object is valid)."""
+    # TEMPORARY: `catalog=None` stands for every CRD Flux v2.8.8, flux-operator 0.58.0 and
+    # the External Secrets chart 1.0.0 define, until render/cluster.py passes the catalog
+    # of its environment. Remove the default then.
+    catalog = catalog if catalog is not None else _temporary_full_catalog()
+    api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
+    if catalog.knows(api_version, kind):
+        return catalog.validate(obj)
     try:
-        kubernetes_validate.validate(obj, kubernetes_version, strict=True)
+        kubernetes_validate.validate(dict(obj), kubernetes_version, strict=True)
     except kubernetes_validate.ValidationError as error:
         return [_describe(error)]
     except kubernetes_validate.SchemaNotFoundError:
-        return [f"no schema for apiVersion {key[0]} kind {key[1]}: add one before using this kind"]
+        return [not_served(api_version, kind)]
     return []
-
-
-@cache
-def _custom_resource_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    schemas = dict(EXTERNAL_SECRETS)
-    for module in FLUX_MODULES:
-        for _, model in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(model, Resource)
-                and model.__module__ == module.__name__
-                and "api_version" in model.model_fields
-            ):
-                try:
-                    group_version = model.gvk()
-                except ValueError:
-                    continue
-                schema = model.model_json_schema(by_alias=True)
-                schemas[(group_version.api_version, group_version.kind)] = _strict(schema)
-    return schemas
-
-
-def _strict(schema: Any) -> Any:
-    """Every object that lists its properties rejects the ones it does not list."""
-    if isinstance(schema, dict):
-        strict = {key: _strict(value) for key, value in schema.items()}
-        if "properties" in strict and "additionalProperties" not in strict:
-            strict["additionalProperties"] = False
-        return strict
-    if isinstance(schema, list):
-        return [_strict(item) for item in schema]
-    return schema
-
-
-def _problems(validator: jsonschema.protocols.Validator, obj: dict[str, Any]) -> list[str]:
-    # best_match descends into anyOf/oneOf (optional fields) to the error that explains it.
-    return sorted(_describe(jsonschema.exceptions.best_match([error])) for error in validator.iter_errors(obj))
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
     path = ".".join(str(part) for part in error.absolute_path) or "(object)"
     return f"{path}: {error.message}"
+
+
+UPSTREAM = Path(__file__).resolve().parent.parent.parent / "shared" / "upstream"
+
+
+@cache
+def _temporary_full_catalog() -> CrdCatalog:
+    """TEMPORARY (see `validate`): every CRD of the pinned upstream artifacts."""
+    flux_dir = UPSTREAM / "flux-v2.8.8"
+    components = sorted(p.stem for p in flux_dir.glob("*.yaml") if p.stem not in ("policies", "rbac"))
+    catalog = flux_crds(flux_dir, components).merged(operator_crds(UPSTREAM / "flux-operator-v0.58.0-crds"))
+    with tempfile.TemporaryDirectory() as scratch:
+        with tarfile.open(UPSTREAM / "charts" / "external-secrets-1.0.0.tgz") as archive:
+            archive.extractall(scratch, filter="data")
+        objects = helm.render_chart(
+            Path(scratch) / "external-secrets",
+            {"installCRDs": True},
+            release="external-secrets",
+            namespace="external-secrets",
+            where="external-secrets chart 1.0.0",
+        )
+    return catalog.merged(CrdCatalog.from_documents(objects, "external-secrets chart 1.0.0"))
