@@ -1,22 +1,33 @@
-"""Render one environment's cluster: what Flux would apply, in the order it would apply it."""
+"""Render one environment's cluster: what Flux would apply to a fresh cluster, in its order.
+
+The FluxInstance's sync Kustomization (flux-system, path clusters/<env>) goes first; the
+Kustomizations it applies follow generation by generation: the builds of a generation
+run side by side (they need nothing from the cluster), their post-builds in dependsOn
+order (substituteFrom reads ConfigMaps of dependencies and of the Kustomizations that
+applied it; one rendered in a later generation is not seen yet). Then every HelmRelease,
+whose valuesFrom reads any ConfigMap a Kustomization applies in its namespace. Every
+object is validated once, as it is admitted; a Flux object that is not valid is not
+interpreted further (its validation problems say why).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from render import helm, kustomize
+from render import helm_release, kustomization
 from render.errors import RenderError, describe, located
 from render.schemas import validate
-from render.substitute import substitute
 from stacks import bridge
 
-FLUX_SOURCE = ("GitRepository", "flux-system")  # the repository itself, synced by the FluxInstance
 KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
 HELM_RELEASE = ("helm.toolkit.fluxcd.io/v2", "HelmRelease")
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore", "CustomResourceDefinition"}
+SYNC = ("flux-system", "flux-system")  # namespace, name of the Kustomization the FluxInstance creates
+Key = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -39,85 +50,183 @@ class RenderedCluster:
         return [o.body for o in self.objects if o.body.get("kind") == kind]
 
 
-def render_cluster(repo: Path, environment: str, values: dict[str, str], kubernetes_version: str) -> RenderedCluster:
-    rendered = RenderedCluster(environment)
-    problems: list[str] = []
+@dataclass
+class _Render:
+    repo: Path
+    values: dict[str, str]  # the bridge ConfigMap's data
+    kubernetes_version: str
+    strict: bool
+    cluster: RenderedCluster
+    problems: list[str] = field(default_factory=list)
+    kustomizations: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    applier: dict[Key, Key] = field(default_factory=dict)  # Kustomization → the one that applies it
+    applied: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)  # Kustomization → its objects
+    invalid: set[int] = field(default_factory=set)  # ids of bodies that failed validation
+
+    def admit(self, source: str, body: dict[str, Any]) -> bool:
+        """Add an object to the cluster; False when it is not valid (the one place objects are validated)."""
+        self.cluster.objects.append(RenderedObject(source, body))
+        problems = [located(source, body, message) for message in validate(body, self.kubernetes_version)]
+        self.problems += problems
+        if problems:
+            self.invalid.add(id(body))
+        return not problems
+
+
+def render_cluster(
+    repo: Path, environment: str, values: dict[str, str], kubernetes_version: str, *, strict: bool = True
+) -> RenderedCluster:
+    """`strict`: a variable without value or default is an error (StrictPostBuildSubstitutions)."""
+    state = _Render(repo, values, kubernetes_version, strict, RenderedCluster(environment))
     entry = f"clusters/{environment}"
-    for body in kustomize.build(repo / entry, entry):
-        rendered.objects.append(RenderedObject(entry, body))
-    for kustomization in [o.body for o in list(rendered.objects) if _is(o.body, KUSTOMIZATION)]:
-        problems += _apply_kustomization(repo, kustomization, values, rendered)
-    for release in [o for o in list(rendered.objects) if _is(o.body, HELM_RELEASE)]:
-        problems += _render_release(repo, release, rendered)
-    problems += _check_dependencies(rendered)
-    problems += _check_duplicates(rendered)
-    for obj in rendered.objects:
-        problems += [located(obj.source, obj.body, message) for message in validate(obj.body, kubernetes_version)]
-    if problems:
-        raise RenderError(problems)
-    return rendered
+    sync = {
+        "apiVersion": KUSTOMIZATION[0],
+        "kind": KUSTOMIZATION[1],
+        "metadata": {"name": SYNC[1], "namespace": SYNC[0]},
+        "spec": {
+            "interval": "10m",
+            "path": entry,
+            "prune": True,
+            "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+        },
+    }
+    state.kustomizations[SYNC] = sync
+    generation: list[Key] = [SYNC]
+    while generation:
+        generation = _render_generation(state, generation, entry)
+    namespaces = {str(body["metadata"].get("name")) for body in state.cluster.of_kind("Namespace")}
+    for obj in list(state.cluster.objects):
+        if _is(obj.body, HELM_RELEASE) and id(obj.body) not in state.invalid and not _suspended(obj.body):
+            _render_release(state, obj, namespaces)
+    state.problems += _check_dependencies(state.cluster) + _check_duplicates(state.cluster) + _check_releases(state)
+    if state.problems:
+        raise RenderError(state.problems)
+    return state.cluster
+
+
+def _render_generation(state: _Render, generation: list[Key], entry: str) -> list[Key]:
+    """Render these Kustomizations; the Kustomizations they apply, for the next generation."""
+    active = [key for key in generation if not _suspended(state.kustomizations[key])]
+    shown = {key: entry if key == SYNC else _shown(state.kustomizations[key]) for key in active}
+    where = {key: entry if key == SYNC else describe(_source(state, key), state.kustomizations[key]) for key in active}
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(active)))) as pool:
+        builds: dict[Key, Future[list[str]]] = {
+            key: pool.submit(
+                kustomization.build, state.repo, state.kustomizations[key], where=where[key], shown=shown[key]
+            )
+            for key in active
+        }
+    following: list[Key] = []
+    for key in _in_dependency_order(state, active):
+        body = state.kustomizations[key]
+        try:
+            objects = kustomization.post_build(
+                builds[key].result(),
+                body,
+                config_maps=_config_maps(state, key[0], [*_ancestors(state, key), *_dependencies(state, key)]),
+                strict=state.strict,
+                where=where[key],
+                shown=shown[key],
+            )
+        except RenderError as error:
+            state.problems += error.problems
+            continue
+        state.applied[key] = objects
+        for obj in objects:
+            if state.admit(shown[key], obj) and _is(obj, KUSTOMIZATION) and _key(obj) not in state.kustomizations:
+                child = _key(obj)  # one already known (flux-system applying itself) is not rendered twice
+                state.kustomizations[child], state.applier[child] = obj, key
+                following.append(child)
+    return following
+
+
+def _render_release(state: _Render, release: RenderedObject, namespaces: set[str]) -> None:
+    owners = list(state.applied)
+    try:
+        shown, objects = helm_release.render_release(
+            state.repo,
+            release.body,
+            source=release.source,
+            config_maps=_config_maps(state, str(release.body["metadata"].get("namespace", "")), owners),
+            namespaces=namespaces,
+        )
+    except RenderError as error:
+        state.problems += error.problems
+        return
+    for obj in objects:
+        state.admit(shown, obj)
+
+
+def _config_maps(state: _Render, namespace: str, owners: Iterable[Key]) -> dict[str, dict[str, str]]:
+    """The ConfigMaps of `namespace` that `owners` apply (name → data), and the bridge where it lives."""
+    found = {
+        str(obj["metadata"]["name"]): dict(obj.get("data") or {})
+        for owner in owners
+        for obj in state.applied.get(owner, [])
+        if obj.get("kind") == "ConfigMap" and obj.get("metadata", {}).get("namespace") == namespace
+    }
+    if namespace == bridge.NAMESPACE:
+        found[bridge.NAME] = dict(state.values)
+    return found
+
+
+def _dependencies(state: _Render, key: Key) -> set[Key]:
+    """Every Kustomization `key` waits for, directly or through another."""
+    found: set[Key] = set()
+    pending = [key]
+    while pending:
+        current = pending.pop()
+        spec = state.kustomizations.get(current, {}).get("spec") or {}
+        for dependency in spec.get("dependsOn") or []:
+            target = (str(dependency.get("namespace") or current[0]), str(dependency.get("name")))
+            if target not in found:
+                found.add(target)
+                pending.append(target)
+    return found
+
+
+def _ancestors(state: _Render, key: Key) -> list[Key]:
+    """The Kustomizations that applied `key`: their objects exist before it reconciles."""
+    found: list[Key] = []
+    while key in state.applier:
+        key = state.applier[key]
+        found.append(key)
+    return found
+
+
+def _in_dependency_order(state: _Render, keys: list[Key]) -> list[Key]:
+    graph = {key: _dependencies(state, key) & set(keys) for key in keys}
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError:
+        return keys  # reported by _check_dependencies
+
+
+def _source(state: _Render, key: Key) -> str:
+    applier = state.applier.get(key, SYNC)
+    return f"clusters/{state.cluster.environment}" if applier == SYNC else _shown(state.kustomizations[applier])
+
+
+def _shown(body: dict[str, Any]) -> str:
+    metadata = body["metadata"]
+    name = (
+        metadata["name"] if metadata.get("namespace") == SYNC[0] else f"{metadata.get('namespace')}/{metadata['name']}"
+    )
+    path = kustomization.repository_path(str(body.get("spec", {}).get("path") or "")).as_posix()
+    return f"{path} (Kustomization {name})"
+
+
+def _key(body: dict[str, Any]) -> Key:
+    return (str(body["metadata"].get("namespace", "")), str(body["metadata"]["name"]))
 
 
 def _is(body: dict[str, Any], kind: tuple[str, str]) -> bool:
     return (body.get("apiVersion"), body.get("kind")) == kind
 
 
-def _apply_kustomization(
-    repo: Path, kustomization: dict[str, Any], values: dict[str, str], rendered: RenderedCluster
-) -> list[str]:
-    spec = kustomization.get("spec", {})
-    where = describe(f"clusters/{rendered.environment}", kustomization)
-    source = spec.get("sourceRef", {})
-    if (source.get("kind"), source.get("name")) != FLUX_SOURCE:
-        return [f"{where}: spec.sourceRef: only this repository's GitRepository flux-system renders offline"]
-    path = str(spec.get("path", "")).removeprefix("./")
-    shown = f"{path} (Kustomization {kustomization['metadata']['name']})"
-    substitutions = spec.get("postBuild", {}).get("substituteFrom", [])
-    for reference in substitutions:
-        if (reference.get("kind"), reference.get("name")) != ("ConfigMap", bridge.NAME):
-            return [
-                f"{where}: spec.postBuild.substituteFrom: only ConfigMap {bridge.NAME} (the bridge) is known offline"
-            ]
-    problems = []
-    for body in kustomize.build(repo / path, shown):
-        if substitutions:
-            body, missing = substitute(body, values)
-            problems += [located(shown, body, f"${{{name}}} has no value and no default") for name in missing]
-        if spec.get("targetNamespace") and body.get("kind") not in CLUSTER_SCOPED:
-            body.setdefault("metadata", {})["namespace"] = spec["targetNamespace"]
-        rendered.objects.append(RenderedObject(shown, body))
-    return problems
-
-
-def _render_release(repo: Path, release: RenderedObject, rendered: RenderedCluster) -> list[str]:
-    body = release.body
-    spec = body.get("spec", {})
-    chart_spec = spec.get("chart", {}).get("spec", {})
-    where = describe(release.source, body)
-    source = chart_spec.get("sourceRef", {})
-    if (source.get("kind"), source.get("name")) != FLUX_SOURCE:
-        return [f"{where}: spec.chart.spec.sourceRef: only charts from this repository render offline"]
-    if spec.get("valuesFrom"):
-        return [f"{where}: spec.valuesFrom: not supported offline; put values in spec.values"]
-    chart_dir = repo / str(chart_spec.get("chart", "")).removeprefix("./")
-    if not (chart_dir / "Chart.yaml").is_file():
-        return [f"{where}: spec.chart.spec.chart: {chart_spec.get('chart')} is not a chart in this repository"]
-    namespace = spec.get("targetNamespace") or body["metadata"].get("namespace", "default")
-    name = spec.get("releaseName") or (
-        f"{namespace}-{body['metadata']['name']}" if spec.get("targetNamespace") else body["metadata"]["name"]
-    )
-    try:
-        objects = helm.render_chart(chart_dir, spec.get("values", {}), release=name, namespace=namespace, where=where)
-    except RenderError as error:
-        return list(error.problems)
-    shown = (
-        f"{chart_dir.relative_to(repo)} (HelmRelease {body['metadata'].get('namespace')}/{body['metadata']['name']})"
-    )
-    for obj in objects:
-        if obj.get("kind") not in CLUSTER_SCOPED:
-            obj.setdefault("metadata", {}).setdefault("namespace", namespace)
-        rendered.objects.append(RenderedObject(shown, obj))
-    return []
+def _suspended(body: dict[str, Any]) -> bool:
+    """Flux applies nothing new for a suspended object; on a fresh cluster that is nothing."""
+    return bool((body.get("spec") or {}).get("suspend"))
 
 
 def _check_dependencies(rendered: RenderedCluster) -> list[str]:
@@ -127,7 +236,7 @@ def _check_dependencies(rendered: RenderedCluster) -> list[str]:
         objects = rendered.of_kind(kind)
         known = {(o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objects}
         if kind == "Kustomization":
-            known.add(("flux-system", "flux-system"))  # created by the FluxInstance
+            known.add(SYNC)
         graph: dict[tuple[str, str], set[tuple[str, str]]] = {}
         for obj in objects:
             node = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
@@ -153,4 +262,21 @@ def _check_duplicates(rendered: RenderedCluster) -> list[str]:
         if obj.identity in seen:
             problems.append(f"{obj.source}: {'/'.join(obj.identity)} is also applied by {seen[obj.identity]}")
         seen.setdefault(obj.identity, obj.source)
+    return problems
+
+
+def _check_releases(state: _Render) -> list[str]:
+    """Two HelmReleases with one release name in one storage namespace would be one Helm release."""
+    seen: dict[tuple[str, str], str] = {}
+    problems = []
+    for obj in state.cluster.objects:
+        if not _is(obj.body, HELM_RELEASE) or id(obj.body) in state.invalid or _suspended(obj.body):
+            continue
+        key = helm_release.storage_key(obj.body)
+        if key in seen:
+            problems.append(
+                f"{describe(obj.source, obj.body)}: release {key[1]} in storage namespace {key[0]} is also "
+                f"{seen[key]}'s: set spec.releaseName or spec.storageNamespace"
+            )
+        seen.setdefault(key, f"HelmRelease {obj.identity[1]}/{obj.identity[2]}")
     return problems

@@ -9,7 +9,6 @@ import pytest
 
 from render.cluster import RenderedCluster, RenderedObject, _check_dependencies, render_cluster
 from render.errors import RenderError
-from render.substitute import substitute
 from stacks import bridge
 from tests.conftest import ROOT
 from tests.main_job import copy_project, run_main_job
@@ -81,10 +80,10 @@ def test_unknown_field_in_a_rendered_kubernetes_object(repo: Path) -> None:
 def test_variable_missing_from_the_bridge(repo: Path) -> None:
     release = repo / "clusters/apps/base/guestbook/release.yaml"
     release.write_text(release.read_text().replace("${db_name}", "${db_nmae}"))
-    assert (
-        "clusters/apps/dev (Kustomization apps): HelmRelease guestbook/guestbook: ${db_nmae} has no value and no default"
-        in problems(repo)
-    )
+    assert problems(repo) == [
+        "clusters/apps/dev (Kustomization apps): HelmRelease guestbook/guestbook: envsubst error: variable "
+        'substitution failed: variable not set (strict mode): "db_nmae"'
+    ]
 
 
 def test_dangling_and_cyclic_dependencies() -> None:
@@ -101,13 +100,6 @@ def test_dangling_and_cyclic_dependencies() -> None:
     cycle = RenderedCluster("dev", [kustomization("a", "b"), kustomization("b", "a")])
     [problem] = _check_dependencies(cycle)
     assert problem.startswith("Kustomization dependsOn has a cycle: ")
-
-
-def test_substitution_forms() -> None:
-    obj = {"data": {"a": "${x}", "b": "${y:=fallback}", "c": "$${x}", "d": "${z}"}}
-    result, missing = substitute(obj, {"x": "1"})
-    assert result["data"] == {"a": 1, "b": "fallback", "c": "${x}", "d": None}
-    assert missing == ["z"]
 
 
 def test_main_job_reports_render_errors_and_writes_nothing(tmp_path: Path) -> None:
