@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from constructs import Construct
 
 from stacks import bridge
 from stacks.bindings import kubernetes
+
+# kustomize-controller reconciles the Kustomizations that substitute from a ConfigMap as
+# soon as it changes only if the ConfigMap carries this label (its default
+# --watch-configs-label-selector, since kustomize-controller v1.7 / Flux v2.7); without
+# it a new bridge value reaches the cluster at the Kustomizations' next interval.
+# https://fluxcd.io/flux/components/kustomize/kustomizations/#reacting-immediately-to-configuration-dependencies
+WATCH_LABEL: Final = ("reconcile.fluxcd.io/watch", "Enabled")
 
 
 class ClusterBridge(Construct):
@@ -22,7 +30,7 @@ class ClusterBridge(Construct):
             metadata={
                 "name": bridge.NAME,
                 "namespace": namespace,
-                "labels": {"app.kubernetes.io/managed-by": "terraform"},
+                "labels": {"app.kubernetes.io/managed-by": "terraform", WATCH_LABEL[0]: WATCH_LABEL[1]},
             },
             data=dict(values),
         )

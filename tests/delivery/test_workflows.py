@@ -339,3 +339,71 @@ def test_zizmor_finds_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
+
+
+FLUX_ACTION = "fluxcd/flux2/action@"
+FLUX_BUILD_CHECK = "-m render.flux_build_check"
+
+
+def flux_build_job() -> tuple[str, dict[str, Any]]:
+    """The pull-request job that runs the real flux CLI (render/flux_build_check.py)."""
+    found = [
+        (job_id, job)
+        for job_id, job in workflow("pull-request")["jobs"].items()
+        if any(step.get("uses", "").startswith(FLUX_ACTION) for step in job.get("steps", []))
+    ]
+    assert len(found) == 1, f"pull-request.yml: {len(found)} jobs install the flux CLI, not 1"
+    return found[0]
+
+
+def step_index(job: dict[str, Any], text: str) -> int:
+    [index] = [i for i, step in enumerate(job["steps"]) if text in step.get("run", "") or text in step.get("uses", "")]
+    return index
+
+
+def test_the_flux_cli_builds_what_the_test_job_rendered_and_fails_the_pull_request_on_a_difference() -> None:
+    jobs = workflow("pull-request")["jobs"]
+    job_id, job = flux_build_job()
+    assert "test" in upstream(jobs, job_id), "flux build must run after the render it checks"
+    assert "if" not in job, "no secret is needed, so every pull request (forks too) is checked"
+    assert job["permissions"] == {"contents": "read"}
+    assert GITHUB_HOSTED.match(job["runs-on"])
+    artifact = step_index(job, "actions/download-artifact@")
+    assert job["steps"][artifact]["with"]["name"] == "synth"
+    flux = step_index(job, FLUX_ACTION)
+    build = step_index(job, f"{FLUX_BUILD_CHECK} build")
+    compare = step_index(job, f"{FLUX_BUILD_CHECK} compare")
+    assert artifact < build and flux < build < compare
+    for step in job["steps"]:
+        assert not step.get("continue-on-error"), step
+        assert "|| true" not in step.get("run", "") and "shell" not in step, step
+
+
+def test_the_flux_cli_is_the_release_the_cluster_runs_pinned_by_commit() -> None:
+    from stacks.constructs.addons.flux import DISTRIBUTION
+
+    _, job = flux_build_job()
+    [line] = [
+        line for line in (ROOT / ".github/workflows/pull-request.yml").read_text().splitlines() if FLUX_ACTION in line
+    ]
+    pinned = re.search(r"@([0-9a-f]{40}) # v(\d+\.\d+\.\d+)$", line)
+    assert pinned, f"{line.strip()}: pin the action by a release's commit and name the release beside it"
+    version = job["steps"][step_index(job, FLUX_ACTION)]["with"]["version"]
+    assert version == pinned.group(2), f"the action is v{pinned.group(2)} but installs flux {version}"
+    release = DISTRIBUTION.replace("x", "*")  # a semver range such as 2.8.x
+    assert fnmatch.fnmatchcase(version, release), f"flux {version} is not the FluxInstance's {DISTRIBUTION}"
+
+
+def test_the_test_job_prepares_the_flux_builds_from_its_render_and_hands_them_on() -> None:
+    job = workflow("pull-request")["jobs"]["test"]
+    synth = step_index(job, "make synth")
+    prepare = step_index(job, f"{FLUX_BUILD_CHECK} prepare")
+    [upload] = [i for i, step in enumerate(job["steps"]) if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert synth < prepare < upload
+    builds = re.search(r"--builds (\S+)", job["steps"][prepare]["run"])
+    assert builds, "prepare names its --builds folder"
+    assert builds.group(1) in job["steps"][upload]["with"]["path"].split()
+    _, flux_job = flux_build_job()
+    for command in ("build", "compare"):
+        run = flux_job["steps"][step_index(flux_job, f"{FLUX_BUILD_CHECK} {command}")]["run"]
+        assert f"--builds {builds.group(1)}" in run, f"{command} reads another folder than prepare wrote"

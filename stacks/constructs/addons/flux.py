@@ -9,8 +9,9 @@ a Git credential.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from stacks.config.model import GitCredential
 from stacks.constructs.addons import image_reflector_policy
@@ -23,6 +24,26 @@ NAMESPACE = "flux-system"
 DISTRIBUTION = "2.8.x"
 CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
 IMAGE_AUTOMATION = ("image-reflector-controller", "image-automation-controller")
+
+# With this gate kustomize-controller fails a build in which a `${var}` has neither a
+# value nor a default, instead of substituting an empty string: the rule the offline
+# render (render/substitute.py) applies too. Off by default in kustomize-controller
+# v1.8 (internal/features/features.go), recommended on in its docs:
+# https://fluxcd.io/flux/components/kustomize/kustomizations/#post-build-variable-substitution
+STRICT_SUBSTITUTION_GATE: Final = "StrictPostBuildSubstitutions"
+STRICT_SUBSTITUTION_ARG: Final = f"--feature-gates={STRICT_SUBSTITUTION_GATE}=true"
+
+
+def strict_substitution_patch() -> dict[str, Any]:
+    """The FluxInstance patch (spec.kustomize.patches) that turns the gate on.
+
+    An argument of its own, appended: for Flux >= 2.7 the operator already appends
+    `--feature-gates=ObjectLevelWorkloadIdentity=false` to every controller
+    (flux-operator internal/builder/workload_identity.go), and repeated --feature-gates
+    flags add up instead of replacing one another (each is parsed into one map:
+    k8s.io/component-base cli/flag MapStringBool)."""
+    operations = [{"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": STRICT_SUBSTITUTION_ARG}]
+    return {"target": {"kind": "Deployment", "name": "kustomize-controller"}, "patch": json.dumps(operations)}
 
 
 def flux_operator(*, overrides: Mapping[str, Any]) -> AddonProps:
@@ -47,8 +68,12 @@ def flux_instance(
 ) -> AddonProps:
     """With `image_repository_arn`, the image controllers run too, and the
     image-reflector-controller reads that repository's tags from ECR as itself
-    (ImageRepository `provider: aws`) through Pod Identity."""
+    (ImageRepository `provider: aws`) through Pod Identity.
+
+    Kustomize patches in `overrides` are added after the strict-substitution patch
+    rather than replacing it (a list would otherwise be replaced whole by the merge)."""
     image_automation = image_repository_arn is not None
+    extra_patches, other_overrides = _split_patches(overrides)
     sync: dict[str, Any] = {"kind": "GitRepository", "url": repository_url, "ref": f"refs/heads/{branch}", "path": path}
     if git_credential is not None:
         # Becomes the GitRepository's secretRef, which the image-automation-controller
@@ -65,6 +90,7 @@ def flux_instance(
             "components": [*CONTROLLERS, *(IMAGE_AUTOMATION if image_automation else ())],
             "cluster": {"type": "aws", "size": "medium", "multitenant": False, "networkPolicy": True},
             "sync": sync,
+            "kustomize": {"patches": [strict_substitution_patch(), *extra_patches]},
         }
     }
     return AddonProps(
@@ -72,7 +98,7 @@ def flux_instance(
         namespace=NAMESPACE,
         chart=INSTANCE_CHART,
         values=values,
-        overrides=overrides,
+        overrides=other_overrides,
         identity=AwsIdentity(
             service_account=image_reflector_policy.SERVICE_ACCOUNT,
             statements=image_reflector_policy.image_reflector_statements(repository_arn=image_repository_arn),
@@ -81,3 +107,16 @@ def flux_instance(
         else None,
         create_namespace=False,
     )
+
+
+def _split_patches(overrides: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The kustomize patches in `overrides`, and `overrides` without them."""
+    rest = dict(overrides)
+    instance = dict(rest.pop("instance", None) or {})
+    kustomize = dict(instance.pop("kustomize", None) or {})
+    patches = list(kustomize.pop("patches", None) or [])
+    if kustomize:
+        instance["kustomize"] = kustomize
+    if instance:
+        rest["instance"] = instance
+    return patches, rest
