@@ -2,10 +2,8 @@
 
 Why one directory and one setting: the platform charts must render without network (CI
 machines here cannot download), so every render reads archives from one place that
-`helm pull` fills wherever there is a network. The place is `CHART_CACHE` (a path,
-relative to the current directory unless absolute); without it, the read-only upstream
-artifacts beside this repository (`../shared/upstream/charts`) when they exist, else
-`<repo>/.cache/charts`.
+`helm pull` fills wherever there is a network: `charts/` of the upstream cache
+(upstream_cache.py, the one setting `UPSTREAM_CACHE`).
 
 A pinned version that is not cached is pulled when the cache is writable. When it
 cannot be had, the newest cached version of the same chart is rendered instead, and
@@ -23,11 +21,8 @@ from pathlib import Path
 
 from render import helm
 from render.errors import RenderError
+from render.upstream_cache import charts_dir, upstream_cache_dir
 
-SETTING = "CHART_CACHE"
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_CACHE = ROOT.parent / "shared" / "upstream" / "charts"
-LOCAL_CACHE = ROOT / ".cache" / "charts"
 PULL_TIMEOUT_SECONDS = 60.0
 
 
@@ -39,11 +34,7 @@ class CachedChart:
 
 
 def chart_cache_dir() -> Path:
-    """The chart cache directory: `CHART_CACHE`, else the shared upstream charts, else `.cache/charts`."""
-    configured = os.environ.get(SETTING)
-    if configured:
-        return Path(configured).expanduser().resolve()
-    return SHARED_CACHE if SHARED_CACHE.is_dir() else LOCAL_CACHE
+    return charts_dir(upstream_cache_dir())
 
 
 def find_chart(

@@ -19,7 +19,8 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from render import helm_release, kustomization
+from render import helm_release, kustomization, scope
+from render.crds import CrdCatalog
 from render.errors import RenderError, describe, located
 from render.schemas import validate
 from stacks import bridge
@@ -34,6 +35,7 @@ Key = tuple[str, str]
 class RenderedObject:
     source: str  # the file, Kustomization or HelmRelease the object came from
     body: dict[str, Any]
+    platform_release: str | None = None  # set for the objects of a platform stack's helm_release
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -45,6 +47,7 @@ class RenderedObject:
 class RenderedCluster:
     environment: str
     objects: list[RenderedObject] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what was rendered differently from what is pinned, and why
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [o.body for o in self.objects if o.body.get("kind") == kind]
@@ -56,6 +59,7 @@ class _Render:
     values: dict[str, str]  # the bridge ConfigMap's data
     kubernetes_version: str
     strict: bool
+    catalog: CrdCatalog  # what the installed controllers serve; grows with each CRD the tree applies
     cluster: RenderedCluster
     problems: list[str] = field(default_factory=list)
     kustomizations: dict[Key, dict[str, Any]] = field(default_factory=dict)
@@ -63,21 +67,42 @@ class _Render:
     applied: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)  # Kustomization → its objects
     invalid: set[int] = field(default_factory=set)  # ids of bodies that failed validation
 
-    def admit(self, source: str, body: dict[str, Any]) -> bool:
+    def admit(self, source: str, body: dict[str, Any], platform_release: str | None = None) -> bool:
         """Add an object to the cluster; False when it is not valid (the one place objects are validated)."""
-        self.cluster.objects.append(RenderedObject(source, body))
-        problems = [located(source, body, message) for message in validate(body, self.kubernetes_version)]
+        self.cluster.objects.append(RenderedObject(source, body, platform_release))
+        problems = [located(source, body, message) for message in validate(body, self.kubernetes_version, self.catalog)]
+        if not problems and body.get("kind") == "CustomResourceDefinition" and not self._known(body):
+            self.catalog = self.catalog.merged(CrdCatalog.from_documents([body], source))
         self.problems += problems
         if problems:
             self.invalid.add(id(body))
         return not problems
 
+    def _known(self, crd: dict[str, Any]) -> bool:
+        """Served already by an installed controller, whose definition (at its pinned version) stands."""
+        spec = crd.get("spec") or {}
+        kind = str((spec.get("names") or {}).get("kind"))
+        return any(self.catalog.knows(f"{spec.get('group')}/{v.get('name')}", kind) for v in spec.get("versions") or [])
+
 
 def render_cluster(
-    repo: Path, environment: str, values: dict[str, str], kubernetes_version: str, *, strict: bool = True
+    repo: Path,
+    environment: str,
+    values: dict[str, str],
+    kubernetes_version: str,
+    *,
+    catalog: CrdCatalog,
+    strict: bool = True,
+    installed: Iterable[RenderedObject] = (),
 ) -> RenderedCluster:
-    """`strict`: a variable without value or default is an error (StrictPostBuildSubstitutions)."""
-    state = _Render(repo, values, kubernetes_version, strict, RenderedCluster(environment))
+    """The cluster as Flux builds it on top of what `installed` (the platform releases) put there.
+
+    `catalog`: the custom resources the installed controllers serve. `strict`: a variable
+    without value or default is an error (kustomize-controller's StrictPostBuildSubstitutions).
+    """
+    state = _Render(repo, values, kubernetes_version, strict, catalog, RenderedCluster(environment))
+    for obj in installed:
+        state.admit(obj.source, obj.body, obj.platform_release)
     entry = f"clusters/{environment}"
     sync = {
         "apiVersion": KUSTOMIZATION[0],
@@ -125,6 +150,7 @@ def _render_generation(state: _Render, generation: list[Key], entry: str) -> lis
                 body,
                 config_maps=_config_maps(state, key[0], [*_ancestors(state, key), *_dependencies(state, key)]),
                 strict=state.strict,
+                namespaced=scope.with_crds((), state.catalog.is_namespaced),
                 where=where[key],
                 shown=shown[key],
             )
@@ -149,6 +175,7 @@ def _render_release(state: _Render, release: RenderedObject, namespaces: set[str
             source=release.source,
             config_maps=_config_maps(state, str(release.body["metadata"].get("namespace", "")), owners),
             namespaces=namespaces,
+            namespaced=scope.with_crds((), state.catalog.is_namespaced),
         )
     except RenderError as error:
         state.problems += error.problems

@@ -51,6 +51,19 @@ def lint_chart(chart_dir: Path, values: dict[str, Any]) -> list[str]:
     return [*findings, *report["errors"]]
 
 
+def parse_set(expression: str, *, strings: bool) -> dict[str, Any]:
+    """Helm's `--set` parser on `path=value` (`--set-string`'s when `strings`: every value stays a string).
+
+    A malformed expression raises ValueError, so callers need not know helm-python-sdk's errors.
+    """
+    try:
+        return helm_python.parse_set_string_values(expression) if strings else helm_python.parse_set_string(expression)
+    except helm_python.HelmValuesError:
+        raise  # already a ValueError
+    except helm_python.HelmError as error:
+        raise ValueError(str(error)) from None
+
+
 class LoadedChart:
     """A chart archive loaded once: the values-usage check renders one chart dozens of times."""
 
@@ -225,3 +238,14 @@ def _lines(error: Exception) -> list[str]:
     text = str(error)
     lines = [line for line in text.splitlines() if line.strip() and not line.rstrip().endswith(":")]
     return lines or [text]
+
+
+def mark_owned(obj: dict[str, Any], *, release: str, namespace: str) -> None:
+    """Helm's ownership label and annotations, as `helm install` sets them (pkg/action setMetadataVisitor)."""
+    metadata = obj.setdefault("metadata", {})
+    metadata["labels"] = {**(metadata.get("labels") or {}), "app.kubernetes.io/managed-by": "Helm"}
+    metadata["annotations"] = {
+        **(metadata.get("annotations") or {}),
+        "meta.helm.sh/release-name": release,
+        "meta.helm.sh/release-namespace": namespace,
+    }

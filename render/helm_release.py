@@ -27,13 +27,13 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import helm_python
 import yaml
 
-from render import flux_fields, helm, kustomize
+from render import flux_fields, helm, kustomize, scope
 from render.errors import RenderError, describe
 from render.flux_yaml import FluxYamlError, load_document
-from render.kustomization import CLUSTER_SCOPED, repository_path
+from render.kustomization import repository_path
+from render.scope import Namespaced
 
 SOURCE = ("GitRepository", "flux-system", "flux-system")  # kind, name, namespace of this repository
 GROUP = "helm.toolkit.fluxcd.io"
@@ -48,6 +48,7 @@ def render_release(
     source: str,
     config_maps: Mapping[str, Mapping[str, str]],
     namespaces: Collection[str],
+    namespaced: Namespaced = scope.built_in,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Where the objects come from (`<chart> (HelmRelease <ns>/<name>)`) and the objects.
 
@@ -65,13 +66,12 @@ def render_release(
         rendered = helm.render_chart(chart_dir, values, release=name, namespace=namespace, where=where)
         crds = _crds(chart_dir, spec, metadata, where)
     manifest = _post_render([obj for obj in rendered if not _hooks(obj)], spec, metadata, where)
-    for obj in manifest:  # Helm's ownership metadata (pkg/action setMetadataVisitor), after post-rendering
-        _merge(obj, "labels", {"app.kubernetes.io/managed-by": "Helm"})
-        _merge(obj, "annotations", {"meta.helm.sh/release-name": name, "meta.helm.sh/release-namespace": namespace})
+    for obj in manifest:  # after post-rendering, as helm-controller does
+        helm.mark_owned(obj, release=name, namespace=namespace)
     hooks = [obj for obj in rendered if _runs_on_install(obj, spec)]
-    scoped = CLUSTER_SCOPED | {c["spec"]["names"]["kind"] for c in crds if c.get("spec", {}).get("scope") == "Cluster"}
+    placed = scope.with_crds(crds, namespaced)
     for obj in [*manifest, *hooks]:
-        if obj.get("kind") not in scoped:
+        if placed(str(obj.get("apiVersion", "")), str(obj.get("kind", ""))) is not False:
             obj.setdefault("metadata", {}).setdefault("namespace", namespace)
     created = []
     if (
@@ -145,7 +145,7 @@ def chart_values(spec: Mapping[str, Any], config_maps: Mapping[str, Mapping[str,
             result = merge_maps(result, values)
             try:
                 _set_path(result, str(reference["targetPath"]), data[key])
-            except (helm_python.HelmError, ValueError) as error:
+            except ValueError as error:
                 problems.append(f"{field}: targetPath {reference['targetPath']}: {' '.join(str(error).split())}")
         else:
             try:
@@ -169,13 +169,10 @@ def merge_maps(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _set_path(values: dict[str, Any], path: str, value: str) -> None:
-    """ReplacePathValue: Helm's `--set` parser on `path=value` (`--set-string` when quoted), set in place.
-
-    Helm's parser is called through helm-python-sdk directly: render/helm.py does not offer it yet.
-    """
+    """ReplacePathValue: Helm's `--set` parser on `path=value` (`--set-string` when quoted), set in place."""
     quoted = len(value) > 0 and any(value.startswith(q) and value.endswith(q) for q in ("'", '"'))
     expression = f"{path}={value.strip(chr(39) + chr(34)) if quoted else value}"
-    parsed = helm_python.parse_set_string_values(expression) if quoted else helm_python.parse_set_string(expression)
+    parsed = helm.parse_set(expression, strings=quoted)
     target: dict[str, Any] = values
     while True:
         [(key, inner)] = parsed.items()

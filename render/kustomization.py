@@ -21,18 +21,11 @@ from render import flux_fields, kustomize
 from render.errors import RenderError, located
 from render.flux_generator import generate
 from render.flux_yaml import FluxYamlError, load_document
+from render.scope import Namespaced
 from render.substitute import SubstitutionError, invalid_variable_names, substitute_document, substitution_disabled
 
 SOURCE = ("GitRepository", "flux-system")  # the repository itself, synced by the FluxInstance
 GROUP = "kustomize.toolkit.fluxcd.io"
-# Kinds without a namespace: Kubernetes' own and the cluster-wide kinds of the CRDs this project installs.
-CLUSTER_SCOPED = {
-    *("Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"),
-    *("StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "PriorityClass", "RuntimeClass", "IngressClass"),
-    *("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CertificateSigningRequest"),
-    *("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "FlowSchema", "PriorityLevelConfiguration"),
-    *("ClusterSecretStore", "ClusterExternalSecret"),
-}
 # Not in a source-controller artifact: fluxcd/pkg sourceignore ExcludeVCS, ExcludeExt, ExcludeCI, ExcludeExtra.
 ARTIFACT_EXCLUDES = (
     *(".git", ".gitignore", ".gitmodules", ".gitattributes"),
@@ -103,6 +96,7 @@ def post_build(
     *,
     config_maps: Mapping[str, Mapping[str, str]],
     strict: bool,
+    namespaced: Namespaced,
     where: str,
     shown: str,
 ) -> list[dict[str, Any]]:
@@ -135,7 +129,7 @@ def post_build(
                 continue
         if str(body["apiVersion"]).startswith("kustomize.config.k8s.io/") and body["kind"] == "Kustomization":
             continue  # dropped by fluxcd/pkg ssa ReadObjects: kustomize's own configuration
-        if body["kind"] in CLUSTER_SCOPED:
+        if namespaced(str(body["apiVersion"]), str(body["kind"])) is False:
             body["metadata"].pop("namespace", None)  # kustomize sets one on custom kinds; the API server drops it
         _label(body, "labels", {f"{GROUP}/name": metadata.get("name"), f"{GROUP}/namespace": metadata.get("namespace")})
         common = spec.get("commonMetadata") or {}

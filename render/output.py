@@ -18,7 +18,8 @@ def write_cluster(rendered: RenderedCluster, directory: Path) -> int:
     try:
         for obj in rendered.objects:
             kind, namespace, name = obj.identity
-            target = staging / (namespace or "_cluster") / f"{kind.lower()}-{name}.yaml"
+            folder = staging / "_platform" / obj.platform_release if obj.platform_release else staging
+            target = folder / (namespace or "_cluster") / f"{kind.lower()}-{name}.yaml"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(f"# from {obj.source}\n" + yaml.safe_dump(obj.body, sort_keys=True))
         if directory.exists():

@@ -13,28 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from render import scope
 from render.chart_cache import find_chart
 from render.errors import RenderError, describe
-from render.helm import LoadedChart
+from render.helm import LoadedChart, mark_owned
+from render.memo import remembered
 from render.terraform_values import ValuesProblem, release_values
 from render.values_usage import ignored_values
-
-# Kinds of the built-in API groups that are not namespaced (`kubectl api-resources --namespaced=false`).
-CLUSTER_SCOPED = {
-    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ClusterTrustBundle",
-    "ComponentStatus", "CSIDriver", "CSINode", "CustomResourceDefinition", "DeviceClass", "FlowSchema",
-    "IngressClass", "IPAddress", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume", "PriorityClass",
-    "PriorityLevelConfiguration", "RuntimeClass", "ServiceCIDR", "StorageClass", "StorageVersionMigration",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
-    "VolumeAttachment", "VolumeAttributesClass",
-}  # fmt: skip
-BUILT_IN_GROUPS = {
-    "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps", "autoscaling",
-    "batch", "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io",
-    "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -119,11 +104,20 @@ def _render(
         def manifests(supplied: dict[str, Any]) -> dict[str, str]:
             return loaded.manifests(supplied, release=name, namespace=namespace, kubernetes_version=kubernetes_version)
 
-        objects = [
-            *loaded.crd_objects(),
-            *loaded.render(values, release=name, namespace=namespace, kubernetes_version=kubernetes_version),
-        ]
-        ignored = ignored_values(values, manifests) if check_values else []
+        templates = loaded.render(values, release=name, namespace=namespace, kubernetes_version=kubernetes_version)
+        for obj in templates:
+            mark_owned(obj, release=name, namespace=namespace)
+        objects = [*loaded.crd_objects(), *templates]
+        ignored = (
+            remembered(
+                "ignored-values",
+                [values, name, namespace, kubernetes_version],
+                lambda: ignored_values(values, manifests),
+                archive=cached.path,
+            )
+            if check_values
+            else []
+        )
     return RenderedRelease(name, namespace, chart, version, cached.version, cached.notice, objects, ignored)
 
 
@@ -138,28 +132,19 @@ def _place_in_namespaces(stack: str, releases: list[RenderedRelease]) -> list[st
     Whether a custom kind is namespaced comes from its CRD among the rendered objects;
     a kind neither built in nor defined there is an error, as it would be for Helm.
     """
-    crd_scopes = {
-        (f"{spec.get('group')}/{version.get('name')}", (spec.get("names") or {}).get("kind")): spec.get("scope")
-        for release in releases
-        for spec in (o.get("spec") or {} for o in release.objects if o.get("kind") == "CustomResourceDefinition")
-        for version in spec.get("versions") or []
-    }
+    namespaced = scope.with_crds(obj for release in releases for obj in release.objects)
     problems = []
     for release in releases:
         for obj in release.objects:
             api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-            group = api_version.rpartition("/")[0]
-            if group in BUILT_IN_GROUPS:
-                namespaced = kind not in CLUSTER_SCOPED
-            elif (api_version, kind) in crd_scopes:
-                namespaced = crd_scopes[api_version, kind] == "Namespaced"
-            else:
+            placed = namespaced(api_version, kind)
+            if placed is None:
                 problems.append(
                     f"{describe(f'{stack}: helm_release {release.name}', obj)}: no CRD among the rendered objects "
                     f"defines {kind} in {api_version}, so whether it is namespaced is unknown"
                 )
                 continue
             metadata = obj.setdefault("metadata", {})
-            if namespaced:
+            if placed:
                 metadata.setdefault("namespace", release.namespace)
     return problems

@@ -1,10 +1,6 @@
 """What will run in one cluster: namespaces, pods, services, service accounts and
-NetworkPolicies, from the rendered Flux tree, the platform stack's releases, Flux's own
-controllers and the EKS add-ons.
-
-Pods of the platform releases (Load Balancer Controller, External Secrets, ExternalDNS)
-are known here by namespace, service account and the recommended Helm labels, not by a
-render of their charts.
+NetworkPolicies, from the rendered cluster (the platform stack's releases rendered with
+their real charts, and the Flux tree), Flux's own controllers and the EKS add-ons.
 """
 
 from __future__ import annotations
@@ -13,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from system import upstream_facts
-from system.facts import SystemFacts, release_values
+from system.facts import SystemFacts
 from system.terraform import resources
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
@@ -102,29 +98,13 @@ def _from_rendered(found: Inventory, facts: SystemFacts) -> None:
 
 
 def _from_platform_stack(found: Inventory, facts: SystemFacts) -> None:
-    """Namespaces and service accounts the platform stack's Helm releases create."""
+    """Namespaces the platform stack creates, itself or through its Helm releases (whose objects are rendered)."""
     document = facts.stack("platform")
     for body in resources(document, "kubernetes_namespace_v1").values():
         metadata = body.get("metadata", {})
         found.add_namespace(str(metadata.get("name")), metadata.get("labels"))
-
     for body in resources(document, "helm_release").values():
-        namespace = str(body.get("namespace", "default"))
-        found.add_namespace(namespace)
-        account = release_values(document, str(body.get("name"))).get("serviceAccount", {})
-        if account.get("create", True) and account.get("name"):
-            found.service_accounts.add((namespace, str(account["name"])))
-            # The charts label their pods with the recommended Helm labels.
-            labels = {"app.kubernetes.io/name": str(body.get("chart")), "app.kubernetes.io/instance": str(body["name"])}
-            found.pods.append(
-                Pod(
-                    namespace=namespace,
-                    name=str(body["name"]),
-                    labels=labels,
-                    ports={},
-                    service_account=account["name"],
-                )
-            )
+        found.add_namespace(str(body.get("namespace", "default")))
 
 
 def _from_flux(found: Inventory, facts: SystemFacts) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from render import upstream_cache
 from tests.conftest import ROOT
 
 
@@ -23,6 +24,8 @@ def copy_project(tmp_path: Path, *folders: str) -> Path:
 def run_main_job(project: Path, *, timeout: int = 300, **env: str) -> subprocess.CompletedProcess[str]:
     """The whole main job (synth, render, system check): not the cdktf CLI's synth-only mode."""
     environment = {key: value for key, value in os.environ.items() if key != "CDKTF_OUTDIR"}
+    # The copy has no upstream artifacts beside it: it reads this checkout's, as a user sets UPSTREAM_CACHE.
+    environment.setdefault(upstream_cache.SETTING, str(upstream_cache.upstream_cache_dir()))
     return subprocess.run(
         [sys.executable, "main.py"],
         cwd=project,

@@ -24,6 +24,7 @@ from render import flux_fields
 from render.cluster import RenderedCluster, render_cluster
 from render.errors import RenderError
 from render.helm_release import chart_values, release_name
+from tests.catalogs import full_catalog
 from tests.clusters.test_kustomization_semantics import CRDS, crd_fields, plant
 from tests.clusters.test_render_errors import VALUES
 from tests.conftest import ROOT
@@ -42,7 +43,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def render(repo: Path) -> RenderedCluster:
-    return render_cluster(repo, ENV, VALUES, "1.35")
+    return render_cluster(repo, ENV, VALUES, "1.35", catalog=full_catalog())
 
 
 def problems(repo: Path) -> list[str]:

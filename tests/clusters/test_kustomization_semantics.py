@@ -22,6 +22,7 @@ import yaml
 from render import flux_fields
 from render.cluster import RenderedCluster, render_cluster
 from render.errors import RenderError
+from tests.catalogs import full_catalog
 from tests.clusters.test_render_errors import VALUES
 from tests.conftest import ROOT
 
@@ -38,7 +39,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def render(repo: Path, *, strict: bool = True) -> RenderedCluster:
-    return render_cluster(repo, ENV, VALUES, "1.35", strict=strict)
+    return render_cluster(repo, ENV, VALUES, "1.35", catalog=full_catalog(), strict=strict)
 
 
 def problems(repo: Path) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from render.cluster import RenderedCluster, RenderedObject, _check_dependencies, render_cluster
 from render.errors import RenderError
 from stacks import bridge
+from tests.catalogs import full_catalog
 from tests.conftest import ROOT
 from tests.main_job import copy_project, run_main_job
 
@@ -37,12 +38,12 @@ def repo(tmp_path: Path) -> Path:
 
 def problems(repo: Path) -> list[str]:
     with pytest.raises(RenderError) as caught:
-        render_cluster(repo, "dev", VALUES, "1.35")
+        render_cluster(repo, "dev", VALUES, "1.35", catalog=full_catalog())
     return list(caught.value.problems)
 
 
 def test_the_unbroken_copy_renders(repo: Path) -> None:
-    assert render_cluster(repo, "dev", VALUES, "1.35").objects
+    assert render_cluster(repo, "dev", VALUES, "1.35", catalog=full_catalog()).objects
 
 
 def test_chart_value_of_the_wrong_type(repo: Path) -> None:

@@ -13,11 +13,10 @@ from pathlib import Path
 import helm_python
 import pytest
 
-from render import chart_cache
 from render.chart_cache import cached_versions, chart_cache_dir, find_chart, version_key
 from render.errors import RenderError
 
-UPSTREAM = chart_cache.SHARED_CACHE
+UPSTREAM = chart_cache_dir()
 EXTERNAL_DNS = UPSTREAM / "external-dns-1.21.1.tgz"
 
 
@@ -130,21 +129,6 @@ def test_a_missing_version_is_pulled_into_the_cache(tmp_path: Path, chart_reposi
     assert (found.path, found.version, found.notice) == (cache / "external-dns-1.21.1.tgz", "1.21.1", None)
     assert found.path.read_bytes() == EXTERNAL_DNS.read_bytes()
     assert [p.name for p in cache.iterdir()] == ["external-dns-1.21.1.tgz"]
-
-
-def test_the_setting_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CHART_CACHE", str(tmp_path / "charts"))
-    assert chart_cache_dir() == tmp_path / "charts"
-
-
-def test_without_the_setting_the_shared_charts_else_a_local_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("CHART_CACHE", raising=False)
-    monkeypatch.setattr(chart_cache, "SHARED_CACHE", tmp_path)
-    assert chart_cache_dir() == tmp_path
-    monkeypatch.setattr(chart_cache, "SHARED_CACHE", tmp_path / "absent")
-    assert chart_cache_dir() == chart_cache.ROOT / ".cache" / "charts"
 
 
 def test_versions_in_semantic_order(tmp_path: Path) -> None:

@@ -9,10 +9,6 @@ rules this evaluator cannot compile) are shown on a small CRD written here.
 from __future__ import annotations
 
 import copy
-import tarfile
-import tempfile
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,45 +17,15 @@ import yaml
 from render.crd_formats import CHECKS
 from render.crds import CrdCatalog, flux_crds, operator_crds
 from render.errors import RenderError
-from render.helm import render_chart
 from stacks.config import Environment
 from stacks.constructs.addons import flux
+from tests.catalogs import ESO, FLUX, OPERATOR, chart_objects, eso_catalog, flux_catalog, full_catalog
 from tests.conftest import ROOT
 
-UPSTREAM = ROOT.parent / "shared" / "upstream"
-FLUX = UPSTREAM / "flux-v2.8.8"
-OPERATOR = UPSTREAM / "flux-operator-v0.58.0-crds"
-ESO = "external-secrets chart 1.0.0"
 SKIPPED = (
     "(object): some validation rules were not checked because the object was invalid; "
     "correct the existing errors to complete validation"
 )
-
-
-def chart_objects(archive: str, values: dict[str, Any], release: str) -> list[dict[str, Any]]:
-    """What `helm template` renders from one of the upstream chart archives."""
-    with tempfile.TemporaryDirectory() as scratch:
-        with tarfile.open(UPSTREAM / "charts" / archive) as tgz:
-            tgz.extractall(scratch, filter="data")
-        [chart_dir] = Path(scratch).iterdir()
-        return render_chart(chart_dir, values, release=release, namespace="flux-system", where=archive)
-
-
-@cache
-def eso_catalog() -> CrdCatalog:
-    # The chart's CRDs are Helm templates (templates/crds/, behind installCRDs), so they are rendered.
-    objects = chart_objects("external-secrets-1.0.0.tgz", {"installCRDs": True}, "external-secrets")
-    return CrdCatalog.from_documents(objects, ESO)
-
-
-@cache
-def flux_catalog(components: tuple[str, ...] = (*flux.CONTROLLERS, *flux.IMAGE_AUTOMATION)) -> CrdCatalog:
-    return flux_crds(FLUX, components)
-
-
-@cache
-def full_catalog() -> CrdCatalog:
-    return flux_catalog().merged(operator_crds(OPERATOR)).merged(eso_catalog())
 
 
 def resource(api_version: str, kind: str, spec: dict[str, Any], name: str = "x") -> dict[str, Any]:

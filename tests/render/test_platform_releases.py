@@ -237,7 +237,7 @@ def test_an_expression_without_a_stand_in_is_an_error(platform_stacks: dict[str,
     assert problems(stack) == [
         "dev-platform: helm_release external-dns (external-dns 1.21.1): values.podAnnotations.x: "
         "${aws_lambda_function.hook_0A1B2C3D.arn} is known only after deploy and has no offline stand-in "
-        "(add the resource type and attribute to render/terraform_values.py STAND_INS)"
+        "(add the resource type and attribute to render/terraform_stand_ins.py STAND_INS)"
     ]
 
 

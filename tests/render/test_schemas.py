@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import yaml
-
 from render.schemas import validate
 from stacks.constructs.addons import flux
-from tests.conftest import ROOT
-from tests.render.test_crds import IMAGE_REPOSITORY, KUSTOMIZATION, SKIPPED, changed, flux_catalog
+from tests.catalogs import flux_catalog
+from tests.render.test_crds import IMAGE_REPOSITORY, KUSTOMIZATION, changed
 
 SERVICE = {
     "apiVersion": "v1",
@@ -42,17 +40,3 @@ def test_a_kind_no_installed_controller_serves_is_refused() -> None:
     assert validate(policy, "1.35", flux_catalog(flux.CONTROLLERS)) == [
         "apiVersion: image.toolkit.fluxcd.io/v1beta2 ImagePolicy is not served by any controller installed in this environment"
     ]
-
-
-def test_temporary_default_catalog_knows_every_pinned_crd() -> None:
-    """Remove with the temporary default of `validate` once render/cluster.py passes its catalog."""
-    text = (ROOT / "clusters/infrastructure/webhook/flux-webhook.yaml").read_text()
-    for obj in yaml.safe_load_all(text):
-        assert validate(obj, "1.35") == []
-    instance = {
-        "apiVersion": "fluxcd.controlplane.io/v1",
-        "kind": "FluxInstance",
-        "metadata": {"name": "flux"},
-        "spec": {},
-    }
-    assert validate(instance, "1.35") == ["spec: 'distribution' is a required property", SKIPPED]
