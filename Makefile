@@ -33,8 +33,9 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python scripts/bench_synth.py
 
+## clean: remove generated trees (charts pulled into .cache/upstream are kept)
 clean:
-	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out rendered .cache/render .pytest_cache .mypy_cache .ruff_cache
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -31,7 +31,7 @@ CACHE = chart_cache_dir()
 def platform_stacks(stacks: dict[str, Document]) -> dict[str, Document]:
     """The synthesized stacks, for the tests that render their charts from the chart cache."""
     if not CACHE.is_dir():
-        pytest.skip(f"chart cache {CACHE} is absent: set CHART_CACHE or fill it with `helm pull`")
+        pytest.skip(f"chart cache {CACHE} is absent: set UPSTREAM_CACHE or fill its charts/ folder with `helm pull`")
     return stacks
 
 
