@@ -34,6 +34,7 @@ from render.errors import RenderError, describe
 from render.flux_yaml import FluxYamlError, load_document
 from render.kustomization import repository_path
 from render.scope import Namespaced
+from stacks.merge import deep_merge
 
 SOURCE = ("GitRepository", "flux-system", "flux-system")  # kind, name, namespace of this repository
 GROUP = "helm.toolkit.fluxcd.io"
@@ -142,30 +143,19 @@ def chart_values(spec: Mapping[str, Any], config_maps: Mapping[str, Mapping[str,
                 missing = "is not applied by any Kustomization" if data is None else f"has no key '{key}'"
                 problems.append(f"{field}: ConfigMap {name} {missing}; mark it optional if it may be absent")
         elif reference.get("targetPath"):
-            result = merge_maps(result, values)
+            result = deep_merge(result, values)
             try:
                 _set_path(result, str(reference["targetPath"]), data[key])
             except ValueError as error:
                 problems.append(f"{field}: targetPath {reference['targetPath']}: {' '.join(str(error).split())}")
         else:
             try:
-                result = merge_maps(result, _read_values(data[key]))
+                result = deep_merge(result, _read_values(data[key]))
             except FluxYamlError as error:
                 problems.append(f"{field}: ConfigMap {name} key '{key}' is not a YAML map of values: {error}")
     if problems:
         raise RenderError(problems)
-    return merge_maps(result, values)
-
-
-def merge_maps(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """fluxcd/pkg chartutil MergeMaps: maps merge, anything else is replaced; unmerged maps are shared."""
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_maps(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return deep_merge(result, values)
 
 
 def _set_path(values: dict[str, Any], path: str, value: str) -> None:
@@ -205,7 +195,7 @@ def _chart_folder(repo: Path, chart: PurePosixPath, chart_spec: Mapping[str, Any
         if not path.is_file():
             raise RenderError([f"{where}: spec.chart.spec.valuesFiles: no values file found at path '{file}'"])
         try:
-            merged = merge_maps(merged, _read_values(path.read_text()))
+            merged = deep_merge(merged, _read_values(path.read_text()))
         except FluxYamlError as error:
             raise RenderError([f"{where}: spec.chart.spec.valuesFiles: {file}: {error}"]) from None
     with tempfile.TemporaryDirectory(prefix="render-chart-") as scratch:

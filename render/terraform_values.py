@@ -24,6 +24,7 @@ import yaml
 
 from render import helm
 from render.terraform_stand_ins import EXPRESSION, bridge_stand_ins, table_stand_in
+from stacks.merge import deep_merge
 
 UNCLOSED = re.compile(r"(?<!\$)\$\{")  # left after every expression is replaced: a malformed one
 
@@ -72,7 +73,7 @@ def release_values(release: Mapping[str, Any], stack: Mapping[str, Any]) -> dict
             raise ValuesProblem(f"values[{index}]: not valid YAML: {' '.join(str(error).split())}") from None
         if not isinstance(document, dict):
             raise ValuesProblem(f"values[{index}]: not a YAML mapping: {str(text)[:80]}")
-        merged = merge(merged, document)
+        merged = deep_merge(merged, document)
     for entry in release.get("set") or []:
         merged = _set(merged, str(entry.get("name", "")), str(entry.get("value", "")), entry.get("type"))
     for entry in release.get("set_list") or []:
@@ -81,17 +82,6 @@ def release_values(release: Mapping[str, Any], stack: Mapping[str, Any]) -> dict
     stand_ins = StandIns(stack)
     resolved: dict[str, Any] = stand_ins.resolve(merged, "values")
     return resolved
-
-
-def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's mergeMaps: a map into a map merges key by key; anything else replaces."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _set(values: dict[str, Any], name: str, value: str, kind: str | None) -> dict[str, Any]:
@@ -107,9 +97,9 @@ def _set(values: dict[str, Any], name: str, value: str, kind: str | None) -> dic
         raise ValuesProblem(f"set {name}: a list index in a set name is not rendered offline")
     try:
         if kind == "string":
-            return merge(values, helm.parse_set(f"{name}={value}", strings=True))
+            return deep_merge(values, helm.parse_set(f"{name}={value}", strings=True))
         if kind in (None, "", "auto"):
-            return merge(values, helm.parse_set(f"{name}={value}", strings=False))
+            return deep_merge(values, helm.parse_set(f"{name}={value}", strings=False))
     except ValueError as error:
         raise ValuesProblem(f"set {name}: {' '.join(str(error).split())}") from None
     raise ValuesProblem(f"set {name}: unknown type {kind!r} (auto, string or literal)")

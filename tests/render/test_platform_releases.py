@@ -280,7 +280,12 @@ def test_set_and_set_list_apply_after_the_values_in_order(platform_stacks: dict[
     assert "--interval=7m" in arguments
     assert [a for a in arguments if a.startswith("--source=")] == ["--source=ingress"]
     [account] = objects(render, "external-dns", "ServiceAccount")
-    assert (account["metadata"]["name"], account["metadata"]["annotations"]) == ("external-dns", {"a": "b"})
+    assert account["metadata"]["name"] == "external-dns"
+    assert account["metadata"]["annotations"] == {
+        "a": "b",
+        "meta.helm.sh/release-name": "external-dns",  # set by `helm install` on every object it creates
+        "meta.helm.sh/release-namespace": "external-dns",
+    }
 
 
 def test_set_sensitive_is_refused(platform_stacks: dict[str, Document]) -> None:

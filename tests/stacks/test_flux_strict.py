@@ -22,7 +22,7 @@ import yaml
 
 from stacks.config import Environment
 from stacks.constructs.addons import flux
-from stacks.constructs.addons.helm_addon import deep_merge
+from stacks.merge import deep_merge
 from tests.conftest import ROOT
 from tests.helpers import Document, by_path
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import cdktf
 
-from stacks.constructs.addons.helm_addon import AddonProps, AwsIdentity, Chart, HelmAddon, deep_merge
+from stacks.constructs.addons.helm_addon import AddonProps, AwsIdentity, Chart, HelmAddon
+from stacks.merge import deep_merge
 
 
 def test_deep_merge_overrides_leaves_and_keeps_siblings() -> None:

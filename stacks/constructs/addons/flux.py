@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from stacks.config.model import GitCredential
 from stacks.constructs.addons import image_reflector_policy
+from stacks.constructs.addons.hardening import pod_security_context
 from stacks.constructs.addons.helm_addon import AddonProps, AwsIdentity, Chart
 
 CHARTS_REPOSITORY = "oci://ghcr.io/controlplaneio-fluxcd/charts"
@@ -24,6 +25,9 @@ NAMESPACE = "flux-system"
 DISTRIBUTION = "2.8.x"
 CONTROLLERS = ("source-controller", "kustomize-controller", "helm-controller", "notification-controller")
 IMAGE_AUTOMATION = ("image-reflector-controller", "image-automation-controller")
+# The operator image's own user (controlplaneio-fluxcd/flux-operator Dockerfile: distroless
+# static:nonroot, USER 65532:65532).
+OPERATOR_USER = 65532
 
 # With this gate kustomize-controller fails a build in which a `${var}` has neither a
 # value nor a default, instead of substituting an empty string: the rule the offline
@@ -47,11 +51,14 @@ def strict_substitution_patch() -> dict[str, Any]:
 
 
 def flux_operator(*, overrides: Mapping[str, Any]) -> AddonProps:
+    """The chart's container context is restricted already and its resources are set
+    (requests 100m/64Mi, limits 2 CPUs/1Gi); its pod context is empty, so only the image
+    says which UID the operator runs as. Here the pod spec says it too."""
     return AddonProps(
         release="flux-operator",
         namespace=NAMESPACE,
         chart=OPERATOR_CHART,
-        values={},
+        values={"podSecurityContext": pod_security_context(user=OPERATOR_USER)},
         overrides=overrides,
         create_namespace=False,
     )

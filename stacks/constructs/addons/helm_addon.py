@@ -15,6 +15,7 @@ from constructs import Construct
 from stacks.bindings import aws, helm
 from stacks.constructs.iam import Statement, policy_document
 from stacks.constructs.pod_identity_role import PodIdentityRole
+from stacks.merge import deep_merge
 
 
 @dataclass(frozen=True)
@@ -44,17 +45,6 @@ class AddonProps:
     identity: AwsIdentity | None = None
     create_namespace: bool = True
     timeout_seconds: int = 600
-
-
-def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """`overrides` wins; nested mappings merge key by key, everything else is replaced."""
-    merged = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 class HelmAddon(Construct):
