@@ -84,8 +84,8 @@ HELM_RELEASE: dict[str, Field] = {
     "chart.spec.chart": _honoured("the chart folder in this repository"),
     "chart.spec.ignoreMissingValuesFiles": _honoured("missing valuesFiles are left out"),
     "chart.spec.interval": _no_effect("how often source-controller looks for a new chart"),
-    "chart.spec.reconcileStrategy": _refused(
-        "Revision puts the Git commit into the chart version, which is unknown offline", "ChartVersion"
+    "chart.spec.reconcileStrategy": _honoured(
+        "Revision versions the chart `<version>+<commit>`, with a fixed stand-in for the commit"
     ),
     "chart.spec.sourceRef": _honoured("only this repository (GitRepository flux-system) renders"),
     "chart.spec.valuesFiles": _honoured("merged in order and used instead of the chart's values.yaml"),

@@ -1,11 +1,17 @@
 """One HelmRelease, rendered as helm-controller v1.5 (Flux v2.8) installs it on a fresh cluster.
 
 - Values: chart.spec.valuesFiles replace the chart's values.yaml (source-controller
-  merges them in order and repackages the chart, with version `<version>+1`: the
-  generation of the HelmChart helm-controller has just created); then valuesFrom in
-  order, spec.values over them (fluxcd/pkg chartutil ChartValuesFromReferences,
-  reproduced with its sharing of maps, so a targetPath wins over spec.values exactly
-  where Flux lets it).
+  merges them in order and repackages the chart); then valuesFrom in order, spec.values
+  over them (fluxcd/pkg chartutil ChartValuesFromReferences, reproduced with its sharing
+  of maps, so a targetPath wins over spec.values exactly where Flux lets it).
+- Chart version (what `.Chart.Version` renders): source-controller v1.8
+  (internal/controller/helmchart_controller.go, buildFromTarballArtifact) sets SemVer
+  build metadata on a chart from a GitRepository: with reconcileStrategy Revision the
+  first 12 hex characters of the commit, so every commit is a new chart version and
+  helm-controller upgrades the release; with valuesFiles the HelmChart's generation
+  (`1`: helm-controller has just created it), after a `.` when both apply. The commit
+  is unknown offline: the render uses OFFLINE_REVISION, so rendered/ does not change
+  from one commit to the next (the cluster shows `<version>+<12 hex>` instead).
 - Release: name `releaseName`, else `<targetNamespace>-<name>` or `<name>`, shortened past
   53 characters; namespace `targetNamespace`, else the HelmRelease's.
 - Objects: the chart's crds/ unless install.crds is Skip (with Flux's origin labels);
@@ -40,6 +46,8 @@ SOURCE = ("GitRepository", "flux-system", "flux-system")  # kind, name, namespac
 GROUP = "helm.toolkit.fluxcd.io"
 INSTALL_HOOKS = {"pre-install", "post-install"}
 TEST_HOOKS = {"test", "test-success"}
+# Stands in for the first 12 hex characters of the commit Flux builds a Revision chart from.
+OFFLINE_REVISION = "000000000000"
 
 
 def render_release(
@@ -180,13 +188,25 @@ def _read_values(text: str) -> dict[str, Any]:
     return load_document(text) if text.strip() else {}
 
 
+def _version_metadata(chart_spec: Mapping[str, Any]) -> str:
+    """The build metadata source-controller puts on the chart's version ('' for none)."""
+    parts = []
+    if chart_spec.get("reconcileStrategy") == "Revision":
+        parts.append(OFFLINE_REVISION)
+    if chart_spec.get("valuesFiles"):
+        parts.append("1")
+    return ".".join(parts)
+
+
 @contextmanager
 def _chart_folder(repo: Path, chart: PurePosixPath, chart_spec: Mapping[str, Any], where: str) -> Iterator[Path]:
-    """The chart as source-controller packages it: with valuesFiles, a copy with them as values.yaml."""
-    files = chart_spec.get("valuesFiles") or []
-    if not files:
+    """The chart as source-controller packages it: valuesFiles as its values.yaml, and the
+    version with build metadata (a copy; the chart folder itself when neither applies)."""
+    metadata = _version_metadata(chart_spec)
+    if not metadata:
         yield repo / chart
         return
+    files = chart_spec.get("valuesFiles") or []
     merged: dict[str, Any] = {}
     for file in files:
         path = repo / repository_path(str(file))
@@ -201,11 +221,12 @@ def _chart_folder(repo: Path, chart: PurePosixPath, chart_spec: Mapping[str, Any
     with tempfile.TemporaryDirectory(prefix="render-chart-") as scratch:
         folder = Path(scratch) / (repo / chart).name
         shutil.copytree(repo / chart, folder)
-        if not (folder / "values.yaml").is_file():  # source-controller replaces the file, it adds none
-            raise RenderError([f"{where}: spec.chart.spec.valuesFiles: failed to locate values file: values.yaml"])
-        (folder / "values.yaml").write_text(yaml.safe_dump(merged) if merged else "")
+        if files:
+            if not (folder / "values.yaml").is_file():  # source-controller replaces the file, it adds none
+                raise RenderError([f"{where}: spec.chart.spec.valuesFiles: failed to locate values file: values.yaml"])
+            (folder / "values.yaml").write_text(yaml.safe_dump(merged) if merged else "")
         chart_file = yaml.safe_load((folder / "Chart.yaml").read_text())
-        chart_file["version"] = f"{str(chart_file.get('version', '')).split('+')[0]}+1"
+        chart_file["version"] = f"{str(chart_file.get('version', '')).split('+')[0]}+{metadata}"
         (folder / "Chart.yaml").write_text(yaml.safe_dump(chart_file, sort_keys=False))
         yield folder
 

@@ -10,12 +10,10 @@ from stacks.bootstrap_stack import BootstrapStack
 from stacks.cluster_stack import ClusterStack
 from stacks.config import Environment
 from stacks.data_stack import DataStack
+from stacks.naming import STACK_PARTS as STACK_PARTS  # the deploy order, readable without the bindings
 from stacks.network_stack import NetworkStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.platform_stack import PlatformStack
-
-# The stacks of one environment, in deploy order.
-STACK_PARTS = ("bootstrap", "network", "cluster", "data", "platform", "pipeline")
 
 
 def build_app(environments: Sequence[Environment], *, outdir: str | None = None) -> App:

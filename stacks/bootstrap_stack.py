@@ -62,6 +62,7 @@ class BootstrapStack(EnvironmentStack):
             repository=env.github_repository,
             branch=env.delivery.branch,
             github_environment=env.delivery.github_environment,
+            create_provider=env.delivery.github_oidc_provider == "create",
             state_bucket_arn=bucket.arn,
             state_key_arn=key.arn,
         )

@@ -6,6 +6,7 @@ from constructs import Construct
 
 from stacks.bindings import aws
 from stacks.config import Environment
+from stacks.config.addon_versions import addon_versions
 from stacks.constructs.ci_runner import CiRunner
 from stacks.constructs.core_addons import CoreAddons
 from stacks.constructs.eks_cluster import ClusterOutputs, EksCluster
@@ -37,12 +38,20 @@ class ClusterStack(EnvironmentStack):
             account_id=env.account_id,
             region=env.region,
         )
-        addons = CoreAddons(self, "addons", cluster=cluster.outputs, role_prefix=name, account_id=env.account_id)
+        addons = CoreAddons(
+            self,
+            "addons",
+            cluster=cluster.outputs,
+            versions=addon_versions(env.cluster.kubernetes_version),
+            role_prefix=name,
+            account_id=env.account_id,
+        )
         node_groups = [
             ManagedNodeGroup(
                 self,
                 f"nodes-{spec.name}",
                 cluster_name=cluster.outputs.name,
+                kubernetes_version=env.cluster.kubernetes_version,
                 spec=spec,
                 subnet_ids=network.private_subnet_ids,
                 account_id=env.account_id,

@@ -14,6 +14,18 @@ if TYPE_CHECKING:
     from stacks.config import Environment
 
 
+# The stacks of one environment, in deploy order: each after the stacks it reads. The app
+# builds them (stacks/app.py); the workflows plan and deploy them in this order
+# (stacks/ci_environments.py), so this list is readable without the provider bindings.
+STACK_PARTS = ("bootstrap", "network", "cluster", "data", "platform", "pipeline")
+# Applied by hand (docs/runbooks/first-deploy.md): it creates the roles the workflows assume.
+HAND_APPLIED_PARTS = ("bootstrap",)
+# Parts whose Helm and Kubernetes providers call the cluster API, which only the
+# environment's in-VPC runner reaches (ci_runner_name); a workflow test compares this
+# with the providers of the synthesized stacks.
+CLUSTER_API_PARTS = ("platform",)
+
+
 def physical_name(env: Environment, *parts: str) -> str:
     """`{project}-{env}` followed by `parts`."""
     return "-".join((env.project, env.name, *parts))

@@ -60,9 +60,9 @@ def _kubernetes_callers(facts: SystemFacts) -> Iterator[Violation]:
     roles = ci_roles(facts)
     cluster_stack = facts.stack_name("cluster")
     callers: dict[str, tuple[str, str]] = {}  # principal → (needed policy, the first job that needs it)
-    for job in expanded_jobs(facts.workflows):
+    for job in expanded_jobs(facts.workflows, [facts.env]):
         for stack in [s for s in kubernetes_stacks(facts) if job.touches(s)]:
-            kind = "deploy" if "DEPLOY_ROLE" in job.text else "plan" if "PLAN_ROLE" in job.text else None
+            kind = job.ci_role(roles)
             if kind is None or kind not in roles:
                 yield Violation(INVARIANT, str(job), f"calls the Kubernetes API of {stack} with no known CI role")
                 continue

@@ -239,7 +239,7 @@ def _ci_to_api(facts: SystemFacts) -> Iterator[Violation]:
     """Every CI job whose stack calls the Kubernetes API runs where the API endpoint admits it."""
     runners = _vpc_runners(facts)
     public = [str(cidr) for cidr in facts.env.cluster.public_access_cidrs]
-    for job in expanded_jobs(facts.workflows):
+    for job in expanded_jobs(facts.workflows, [facts.env]):
         for stack in kubernetes_stacks(facts):
             if not job.touches(stack):
                 continue

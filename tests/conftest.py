@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from render.cluster import RenderedCluster
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every environment file: what holds for any environment is tested for each of them, so a
+# new environment (make new-env) is covered without editing a test.
+ENVIRONMENT_NAMES = sorted(path.stem for path in (ROOT / "environments").glob("*.yaml"))
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from stacks.config.addon_versions import ADDON_VERSIONS, supported_minors
 from stacks.config.model import KMS_KEY_ARN, Cluster, Database, Dns, Network, Platform, StateBackend
 from stacks.config.subnets import SubnetPlanError, plan_subnets
 from stacks.naming import ci_role_arn
@@ -75,6 +76,16 @@ def _node_groups(cluster: Cluster) -> Iterator[Problem]:
                     f"{where}.instance_types[{position}]",
                     f"{instance_type} does not match ami_type {group.ami_type}",
                 )
+
+
+def _kubernetes_version(cluster: Cluster) -> Iterator[Problem]:
+    """A minor is deployable only with reviewed add-on versions (stacks/config/addon_versions.py)."""
+    if cluster.kubernetes_version not in ADDON_VERSIONS:
+        yield (
+            "cluster.kubernetes_version",
+            f"{cluster.kubernetes_version!r} has no EKS add-on versions in stacks/config/addon_versions.py "
+            f"(supported: {', '.join(supported_minors())}); add its row first (docs/runbooks/upgrade-kubernetes.md)",
+        )
 
 
 def _storage(database: Database) -> Iterator[Problem]:
@@ -176,6 +187,7 @@ RULES: tuple[Rule, ...] = (
     _zones,
     _subnets,
     _node_groups,
+    _kubernetes_version,
     _storage,
     _reserved_tags,
     _production_tier,

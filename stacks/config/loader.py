@@ -1,7 +1,9 @@
 """Turn `environments/*.yaml` into validated `Environment` models, or into one error list.
 
 Every problem in every file is collected before anything is reported, and each is one
-line `<file>: <field>: <what is wrong>`, so a user fixes them all in one pass.
+line `<file>: <field>: <what is wrong>`, so a user fixes them all in one pass: each file
+on its own (model.py, checks.py), the files against each other (fleet.py) and against
+the Flux folders of their clusters (flux_tree.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, get_args
@@ -17,6 +20,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from stacks.config.checks import cross_field_problems
+from stacks.config.fleet import fleet_problems, stray_files
+from stacks.config.flux_tree import flux_tree_problems
 from stacks.config.model import (
     ACCOUNT_ID,
     DNS_LABEL,
@@ -51,26 +56,38 @@ class ConfigError(Exception):
 
 
 def load_environments(directory: Path, names: Iterable[str] | None = None) -> list[Environment]:
-    """Load the named environments (all of them when `names` is None)."""
+    """Load the named environments (all of them when `names` is None), each checked on its
+    own, against every other environment file, and against the Flux tree beside it.
+
+    `directory` is the repository's `environments/`; `clusters/` beside it holds the Flux
+    folders (flux_tree.py). Files that are not selected are compared with but not
+    reported on, so one broken environment does not stop work on another.
+    """
     available = {path.stem: path for path in sorted(directory.glob("*.yaml"))}
     wanted = list(available) if names is None else list(names)
-    lines: list[str] = []
+    lines = stray_files(directory)
     if not available:
         lines.append(f"{shown(directory)}: no environment files (*.yaml) found")
-    for name in wanted:
+    for name, count in Counter(wanted).items():
+        if count > 1:
+            lines.append(f"ENVIRONMENTS: {name} is listed {count} times")
+    for name in dict.fromkeys(wanted):
         if name not in available:
             known = ", ".join(available) or "none"
             lines.append(f"ENVIRONMENTS: no file {shown(directory / (name + '.yaml'))} (known: {known})")
-    environments: list[Environment] = []
-    for name in wanted:
-        if name in available:
-            try:
-                environments.append(load_environment(available[name]))
-            except ConfigError as error:
+    loaded: dict[Path, Environment] = {}
+    for name, path in available.items():
+        try:
+            loaded[path] = load_environment(path)
+        except ConfigError as error:
+            if name in wanted:
                 lines.extend(error.lines)
+    selected = {path: env for path, env in loaded.items() if env.name in wanted}
+    lines += fleet_problems(loaded, selected=set(wanted))
+    lines += flux_tree_problems(directory.parent, selected, available)
     if lines:
         raise ConfigError(lines)
-    return environments
+    return [selected[available[name]] for name in dict.fromkeys(wanted)]
 
 
 def load_environment(path: Path) -> Environment:

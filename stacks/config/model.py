@@ -258,6 +258,9 @@ class Delivery(Strict):
     # A GitHub environment (with required reviewers) that gates `cdktf deploy` here; the
     # deploy role then trusts only jobs of that environment. None: pushes to `branch`.
     github_environment: DnsLabel | None = None
+    # IAM allows one GitHub OIDC provider per account: the bootstrap stack of exactly one
+    # environment per account creates it; the others of that account use the existing one.
+    github_oidc_provider: Literal["create", "existing"] = "create"
 
 
 class Environment(Strict):

@@ -1,8 +1,13 @@
-"""EKS managed add-ons every cluster here needs, at the default version for its Kubernetes.
+"""EKS managed add-ons every cluster here needs, at the versions reviewed for its Kubernetes
+minor (addon_versions.py), never at whatever AWS resolves while planning.
 
 Networking add-ons go in before the nodes (a node is not Ready without them); CoreDNS
 and the EBS CSI driver run as Deployments and go in after. Add-ons that call AWS get a
 Pod Identity role scoped to their own service account.
+
+Terraform orders an upgrade the same way: every add-on references the cluster, so a new
+Kubernetes minor updates the control plane first, then the add-ons before the nodes, then
+the node groups (which depend on those), then the add-ons after the nodes.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from constructs import Construct
 
 from stacks.bindings import aws
+from stacks.config.addon_versions import AddonVersions
 from stacks.constructs.eks_cluster import ClusterOutputs
 from stacks.constructs.pod_identity_role import PodIdentityRole
 
@@ -29,14 +35,26 @@ ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 # metrics-server (an EKS community add-on) feeds the app's HorizontalPodAutoscaler.
 AFTER_NODES = ("coredns", "aws-ebs-csi-driver", "metrics-server")
+INSTALLED = (*BEFORE_NODES, *AFTER_NODES)
 
 
 class CoreAddons(Construct):
     def __init__(
-        self, scope: Construct, id_: str, *, cluster: ClusterOutputs, role_prefix: str, account_id: str
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster: ClusterOutputs,
+        versions: AddonVersions,
+        role_prefix: str,
+        account_id: str,
     ) -> None:
         super().__init__(scope, id_)
+        missing = [name for name in INSTALLED if name not in versions.versions]
+        if missing:
+            raise ValueError(f"no version for add-on(s) {', '.join(missing)} in stacks/config/addon_versions.py")
         self._cluster = cluster
+        self._versions = versions.versions
         self._role_prefix = role_prefix
         self._account_id = account_id
         self.before_nodes = [self._addon(name, ()) for name in BEFORE_NODES]
@@ -46,13 +64,6 @@ class CoreAddons(Construct):
             self._addon(name, node_groups)
 
     def _addon(self, name: str, depends_on: Sequence[Any]) -> Any:
-        version = aws.data_aws_eks_addon_version.DataAwsEksAddonVersion(
-            self,
-            f"{name}-version",
-            addon_name=name,
-            kubernetes_version=self._cluster.kubernetes_version,
-            most_recent=False,
-        )
         identities = []
         if name in ADDON_IDENTITIES:
             service_account, policy = ADDON_IDENTITIES[name]
@@ -75,7 +86,7 @@ class CoreAddons(Construct):
             name,
             cluster_name=self._cluster.name,
             addon_name=name,
-            addon_version=version.version,
+            addon_version=self._versions[name],
             # Terraform is the source of truth for add-on settings.
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",

@@ -51,11 +51,17 @@ class GithubDeployRoles(Construct):
         github_environment: str | None,
         state_bucket_arn: str,
         state_key_arn: str,
+        create_provider: bool = True,
     ) -> None:
         super().__init__(scope, id_)
-        provider = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
-            self, "provider", url=f"https://{TOKEN_ISSUER}", client_id_list=["sts.amazonaws.com"]
-        )
+        if create_provider:
+            provider_arn = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
+                self, "provider", url=f"https://{TOKEN_ISSUER}", client_id_list=["sts.amazonaws.com"]
+            ).arn
+        else:  # another environment of this account owns it; a missing one fails the plan, found by URL
+            provider_arn = aws.data_aws_iam_openid_connect_provider.DataAwsIamOpenidConnectProvider(
+                self, "provider", url=f"https://{TOKEN_ISSUER}"
+            ).arn
         plan_subjects = [f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/{branch}"]
         deploy_subject = (
             f"repo:{repository}:environment:{github_environment}"
@@ -74,7 +80,7 @@ class GithubDeployRoles(Construct):
             self,
             "plan",
             name=plan_role_name,
-            trust=github_trust(provider.arn, plan_subjects),
+            trust=github_trust(provider_arn, plan_subjects),
             managed_policies=["ReadOnlyAccess"],
             inline_policy=policy_document(self, "plan-state", lock_files),
         )
@@ -82,7 +88,7 @@ class GithubDeployRoles(Construct):
             self,
             "deploy",
             name=deploy_role_name,
-            trust=github_trust(provider.arn, [deploy_subject]),
+            trust=github_trust(provider_arn, [deploy_subject]),
             # Deploying creates IAM roles, KMS keys, clusters and databases: administrator
             # rights, reachable only through the trust above, and capped by the boundary
             # (deploy_boundary.py) so that it cannot mint rights beyond its own.

@@ -1,4 +1,10 @@
-"""A managed node group on Amazon Linux 2023, launched from a hardened launch template."""
+"""A managed node group on Amazon Linux 2023, launched from a hardened launch template.
+
+The group follows the cluster's Kubernetes minor (`version`): EKS upgrades the control
+plane only while every node runs its current minor, so a group left behind would stall
+the next upgrade. The launch template sets no image, so EKS still picks the AMI: the
+newest AL2023 release of `ami_type` for that minor (`release_version` stays unset).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ class ManagedNodeGroup(Construct):
         id_: str,
         *,
         cluster_name: str,
+        kubernetes_version: str,
         spec: NodeGroup,
         subnet_ids: Sequence[str],
         account_id: str,
@@ -78,11 +85,21 @@ class ManagedNodeGroup(Construct):
             node_group_name=name,
             node_role_arn=role.arn,
             subnet_ids=list(subnet_ids),
+            # Unset, the group keeps the minor it was created with (the provider checks the
+            # attribute for drift only when it is configured). A new minor rolls every node
+            # onto the newest AMI release for it.
+            version=kubernetes_version,
             ami_type=spec.ami_type,
             capacity_type=spec.capacity_type,
             instance_types=list(spec.instance_types),
             scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size, "max_size": spec.max_size},
-            update_config={"max_unavailable_percentage": 33},
+            # A version update starts the new nodes first, then drains the old ones one at a
+            # time, each drain honouring PodDisruptionBudgets (prod's app keeps 2 of its 3
+            # pods; dev runs 1 and allows 0). A third of a 2- or 3-node group is less than one
+            # node; a count means the same for every size. force_update_version stays off,
+            # so a drain blocked by a budget for 15 minutes fails the update instead of evicting
+            # (docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html).
+            update_config={"max_unavailable": 1},
             launch_template={"id": template.id, "version": Token.as_string(template.latest_version)},
             node_repair_config={"enabled": True},
             labels={"node-group": spec.name},

@@ -1,11 +1,16 @@
-"""charts/app on its own: lint, the values schema, and the escape of External Secrets' templates."""
+"""charts/app on its own: lint, the values schema, the escape of External Secrets' templates,
+and labels that stay valid when Flux versions the chart by commit."""
 
 from __future__ import annotations
 
 import copy
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from render import helm
 from render.cluster import RenderedCluster
@@ -71,3 +76,30 @@ def test_database_tls_is_verified_by_default(clusters: dict[str, RenderedCluster
     environment = {e["name"]: e["value"] for e in container["env"]}
     assert environment["DATABASE_SSLMODE"] == "verify-full"
     assert environment["DATABASE_SSLROOTCERT"] == "/etc/ssl/rds/global-bundle.pem"
+
+
+# A label value as the API server validates it (IsValidLabelValue).
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def test_a_chart_versioned_by_commit_keeps_valid_labels_and_leaves_the_pods_alone(
+    clusters: dict[str, RenderedCluster], tmp_path: Path
+) -> None:
+    """source-controller builds the chart as `0.1.0+<12 hex of the commit>` (reconcileStrategy:
+    Revision); `+` may not stand in a label value, so the chart label writes it as `_` (as
+    `helm create` does), and the pods carry no chart label, so a new commit restarts none."""
+    chart = tmp_path / "app"
+    shutil.copytree(CHART, chart)
+    metadata = yaml.safe_load((chart / "Chart.yaml").read_text())
+    metadata["version"] = "0.1.0+0123456789ab"
+    (chart / "Chart.yaml").write_text(yaml.safe_dump(metadata, sort_keys=False))
+    values = release_values(clusters, "prod")
+    assert helm.lint_chart(chart, values) == []
+    objects = helm.render_chart(chart, values, release="guestbook", namespace="guestbook", where="test")
+    labels = {f"{o['kind']}/{o['metadata']['name']}": o["metadata"]["labels"]["helm.sh/chart"] for o in objects}
+    assert set(labels.values()) == {"app-0.1.0_0123456789ab"}, labels
+    assert all(LABEL_VALUE.match(value) and len(value) <= 63 for value in labels.values())
+    [deployment] = [o for o in objects if o["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]["metadata"]["labels"]
+    assert "helm.sh/chart" not in pod
+    assert pod["app.kubernetes.io/version"] == values["image"]["tag"]

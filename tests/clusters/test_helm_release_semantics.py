@@ -7,7 +7,9 @@ commonMetadata, then origin labels; internal/action/install.go: CRD policy, hook
 createNamespace only with targetNamespace; internal/release/name.go and its test table;
 api/v2 GetReleaseName, GetStorageNamespace), fluxcd/pkg chartutil v1.22.1 (values.go,
 merge.go) and source-controller v1.8.5 (internal/helm/chart/builder_local.go: valuesFiles
-merged from the repository root and used instead of values.yaml; version metadata).
+merged from the repository root and used instead of values.yaml; version metadata;
+internal/controller/helmchart_controller.go: reconcileStrategy Revision adds the first 12
+hex characters of a GitRepository commit, valuesFiles `.<generation>` after it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import yaml
 from render import flux_fields
 from render.cluster import RenderedCluster, render_cluster
 from render.errors import RenderError
-from render.helm_release import chart_values, release_name
+from render.helm_release import OFFLINE_REVISION, chart_values, release_name
 from tests.catalogs import full_catalog
 from tests.clusters.test_kustomization_semantics import CRDS, crd_fields, plant
 from tests.clusters.test_render_errors import VALUES
@@ -128,11 +130,24 @@ def test_fields_that_cannot_be_rendered_are_refused(repo: Path, field: str, valu
     assert problems(repo) == [f"{WHERE}: spec.{path}: cannot be rendered offline: {message}"]
 
 
-def test_a_chart_versioned_by_git_revision_is_refused(repo: Path) -> None:
-    edit(repo, lambda spec: spec["chart"]["spec"].update(reconcileStrategy="Revision"))
-    assert problems(repo) == [
-        f"{WHERE}: spec.chart.spec.reconcileStrategy: cannot be rendered offline: Revision puts the Git commit into the chart version, which is unknown offline"
-    ]
+@pytest.mark.parametrize(
+    ("strategy", "chart_label"),
+    [
+        # source-controller: `<version>+<first 12 hex of the commit>`; the render's stand-in commit.
+        ("Revision", f"app-0.1.0_{OFFLINE_REVISION}"),
+        ("ChartVersion", "app-0.1.0"),
+    ],
+)
+def test_a_chart_versioned_by_git_revision_renders_its_version_into_labels_but_not_pods(
+    repo: Path, strategy: str, chart_label: str
+) -> None:
+    edit(repo, lambda spec: spec["chart"]["spec"].update(reconcileStrategy=strategy))
+    cluster = render(repo)
+    objects = from_chart(cluster)
+    assert objects
+    assert {o["metadata"]["labels"]["helm.sh/chart"] for o in objects} == {chart_label}
+    # A commit that changes nothing else restarts no pod: the pod template has no chart version.
+    assert "helm.sh/chart" not in one(cluster, "Deployment")["spec"]["template"]["metadata"]["labels"]
 
 
 def test_a_chart_source_in_another_namespace_is_refused(repo: Path) -> None:
@@ -242,16 +257,7 @@ def test_absent_optional_values_are_skipped(repo: Path) -> None:
     assert one(render(repo), "PodDisruptionBudget")["spec"]["minAvailable"] == 2
 
 
-def label_safe_chart_version(repo: Path) -> None:
-    """With valuesFiles the chart's version gets `+1`, which charts/app puts into a label unescaped."""
-    helpers = repo / "charts/app/templates/_helpers.tpl"
-    helpers.write_text(
-        helpers.read_text().replace(".Chart.Name .Chart.Version }}", '.Chart.Name .Chart.Version | replace "+" "_" }}')
-    )
-
-
 def test_values_files_replace_the_charts_values_and_version_the_chart(repo: Path) -> None:
-    label_safe_chart_version(repo)
     (repo / "charts/app/values-slow.yaml").write_text("drainSeconds: 60\n")
     edit(
         repo,
@@ -261,7 +267,8 @@ def test_values_files_replace_the_charts_values_and_version_the_chart(repo: Path
     )
     deployment = one(render(repo), "Deployment")
     assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 85  # 60 + 20 (values.yaml) + 5
-    assert deployment["metadata"]["labels"]["helm.sh/chart"] == "app-0.1.0_1"
+    # Revision (the base release's) and then the HelmChart's generation, as source-controller joins them.
+    assert deployment["metadata"]["labels"]["helm.sh/chart"] == f"app-0.1.0_{OFFLINE_REVISION}.1"
 
 
 def test_values_files_without_values_yaml_leave_the_chart_without_defaults(repo: Path) -> None:
@@ -280,7 +287,6 @@ def test_values_files_need_a_values_yaml_to_replace(repo: Path) -> None:
 
 @pytest.mark.parametrize("ignore", [False, True])
 def test_a_missing_values_file_is_an_error_unless_ignored(repo: Path, ignore: bool) -> None:
-    label_safe_chart_version(repo)
     files = ["charts/app/values.yaml", "charts/app/values-absent.yaml"]
     edit(repo, lambda spec: spec["chart"]["spec"].update(valuesFiles=files, ignoreMissingValuesFiles=ignore))
     if ignore:

@@ -13,10 +13,10 @@ from guestbook.settings import SECRET_KEYS
 from render.bridge_values import bridge_values
 from render.cluster import RenderedCluster
 from stacks.config import Environment
-from tests.conftest import ROOT
+from tests.conftest import ENVIRONMENT_NAMES, ROOT
 from tests.helpers import Document
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 
 
 def one(cluster: RenderedCluster, kind: str, name: str) -> dict[str, Any]:
@@ -41,7 +41,13 @@ def test_cluster_holds_the_platform_configuration_and_the_app(clusters: dict[str
         "PodDisruptionBudget",
         "NetworkPolicy",
     } <= kinds
-    assert ("HorizontalPodAutoscaler" in kinds) is (env == "prod")
+
+
+def test_prod_scales_automatically_and_dev_does_not(clusters: dict[str, RenderedCluster]) -> None:
+    scaled = {
+        env: any(o.body["kind"] == "HorizontalPodAutoscaler" for o in clusters[env].objects) for env in ("dev", "prod")
+    }
+    assert scaled == {"dev": False, "prod": True}
 
 
 @pytest.mark.parametrize("env", ENVS)

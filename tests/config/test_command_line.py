@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests import main_job
+from tests.conftest import ENVIRONMENT_NAMES
 
 
 def run_app(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -25,11 +25,8 @@ def run_app(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def copy_project(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "stacks", project / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "environments", project / "environments")
-    shutil.copy(ROOT / "main.py", project / "main.py")
-    return project
+    """What the config step reads: the code, environments/ and the Flux folders beside it."""
+    return main_job.copy_project(tmp_path, "stacks", "environments", "clusters")
 
 
 def test_broken_file_exits_2_fast_with_nothing_written(tmp_path: Path) -> None:
@@ -55,6 +52,19 @@ def test_broken_file_exits_2_fast_with_nothing_written(tmp_path: Path) -> None:
 
 
 def test_unknown_environment_in_variable_exits_2(tmp_path: Path) -> None:
-    result = run_app(copy_project(tmp_path), ENVIRONMENTS="staging")
+    result = run_app(copy_project(tmp_path), ENVIRONMENTS="nosuch")
     assert result.returncode == 2
-    assert result.stderr.splitlines()[0] == "ENVIRONMENTS: no file environments/staging.yaml (known: dev, prod)"
+    known = ", ".join(ENVIRONMENT_NAMES)
+    assert result.stderr.splitlines()[0] == f"ENVIRONMENTS: no file environments/nosuch.yaml (known: {known})"
+
+
+def test_environment_named_twice_exits_2_with_one_line(tmp_path: Path) -> None:
+    """Not the jsii traceback of two stacks with one id."""
+    project = copy_project(tmp_path)
+    result = run_app(project, ENVIRONMENTS="dev,prod,dev")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "ENVIRONMENTS: dev is listed 2 times",
+        "1 problem(s) found; nothing was synthesized.",
+    ]
+    assert not (project / "cdktf.out").exists()

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from stacks.config import ConfigError, load_environment, load_environments, selected_names
-from tests.conftest import ROOT
+from tests.conftest import ENVIRONMENT_NAMES, ROOT
 
 Mutation = Callable[[dict[str, Any]], None]
 DEV = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
@@ -338,8 +338,9 @@ def test_problems_of_every_file_are_collected(tmp_path: Path) -> None:
 
 def test_unknown_environment_name_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
-        load_environments(ROOT / "environments", ["qa"])
-    assert caught.value.lines == ("ENVIRONMENTS: no file environments/qa.yaml (known: dev, prod)",)
+        load_environments(ROOT / "environments", ["nosuch"])
+    known = ", ".join(ENVIRONMENT_NAMES)
+    assert caught.value.lines == (f"ENVIRONMENTS: no file environments/nosuch.yaml (known: {known})",)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", None), (" dev , prod ", ["dev", "prod"]), ("dev,", ["dev"])])
@@ -362,7 +363,7 @@ def test_shipped_examples_load_and_differ_only_in_data(environments: dict[str, A
 
 
 def test_shipped_examples_keep_state_in_their_own_account_and_region(environments: dict[str, Any]) -> None:
-    for env in environments.values():
+    for env in (environments["dev"], environments["prod"]):
         assert env.state.bucket == f"acme-terraform-state-{env.account_id}"
         assert env.state.kms_key_arn.startswith(f"arn:aws:kms:{env.region}:{env.account_id}:key/")
         assert env.cluster.admin_principal_arns == [f"arn:aws:iam::{env.account_id}:role/platform-admin"]

@@ -2,15 +2,17 @@
 name only stacks the app synthesizes, pull requests never deploy, every action is pinned
 and every job's permissions are explicit, the stacks that call the Kubernetes API are
 planned and deployed only on their environment's in-VPC runner, deploys follow the stack
-dependencies, and zizmor finds nothing.
+dependencies, every role a job assumes trusts that job's token, and zizmor finds nothing.
+How deploy.yml plans, shows and applies saved plans: test_deploy_workflow.py.
 
 Jobs are read as GitHub runs them: a matrix job once per matrix entry, with its
-`${{ matrix.* }}` values filled in."""
+`${{ matrix.* }}` values filled in; matrices read from the environments job
+(stacks/ci_environments.py) are expanded from this repository's environment files.
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import json
 import os
 import re
@@ -24,16 +26,18 @@ from typing import Any
 import pytest
 import yaml
 
+from stacks.ci_environments import outputs as ci_outputs
 from stacks.config import Environment
-from stacks.naming import ci_runner_name
+from stacks.naming import CLUSTER_API_PARTS, CiRole, ci_role_arn, ci_runner_name
+from system.workflow_jobs import expand
 from tests.conftest import ROOT
-from tests.helpers import Document, resources
+from tests.helpers import Document, data_sources, resources
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
-MATRIX_VALUE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 ENV_VALUE = re.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
-APPLIES = re.compile(r"\bcdktf-cli@[\d.]+ deploy\b|\bterraform\b[^\n]*\bapply\b")
+APPLIES = re.compile(r"\bcdktf-cli@[\d.]+ deploy\b|\bterraform\b[^\n]*\bapply\b|\bscripts\.deploy_plans apply\b")
+FROM_ENVIRONMENTS = re.compile(r"^\$\{\{ fromJSON\(needs\.([\w-]+)\.outputs\.(\w+)\) \}\}$")
 # Labels of GitHub-hosted runners: https://docs.github.com/en/actions/reference/runners/github-hosted-runners
 GITHUB_HOSTED = re.compile(r"^(ubuntu|windows|macos)-[\w.-]+$")
 SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
@@ -64,6 +68,10 @@ class JobRun:
     def __str__(self) -> str:
         return f"job {self.job_id} ({self.body.get('name', self.job_id)})"
 
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return list(self.body.get("steps", []))
+
     @cached_property
     def text(self) -> str:
         return yaml.safe_dump(self.body, sort_keys=False, width=1_000_000)
@@ -93,17 +101,10 @@ class JobRun:
         ]
 
 
-def job_runs(document: dict[str, Any]) -> Iterator[JobRun]:
-    for job_id, job in document["jobs"].items():
-        matrix = job.get("strategy", {}).get("matrix", {})
-        assert not {"include", "exclude"} & set(matrix), f"{job_id}: teach job_runs include/exclude first"
-        template = yaml.safe_dump({k: v for k, v in job.items() if k != "strategy"}, sort_keys=False, width=1_000_000)
-        for entry in itertools.product(*matrix.values()):
-            yield JobRun(job_id, yaml.safe_load(fill_matrix(template, dict(zip(matrix, entry, strict=True)))))
-
-
-def fill_matrix(template: str, values: dict[str, Any]) -> str:
-    return MATRIX_VALUE.sub(lambda m: str(values[m.group(1)]), template)
+def job_runs(document: dict[str, Any], environments: dict[str, Environment]) -> Iterator[JobRun]:
+    """Every job once per matrix entry, as GitHub would run it with these environment files."""
+    for job_id, _label, body in expand(document, ci_outputs(list(environments.values()))):
+        yield JobRun(job_id, body)
 
 
 def environment_of(stack: str) -> str:
@@ -152,6 +153,8 @@ def cluster_api_stacks(stacks: dict[str, Document], environments: dict[str, Envi
     """Stacks whose providers call the Kubernetes API (and so need the in-VPC runner)."""
     found = {name for name, document in stacks.items() if {"helm", "kubernetes"} & set(document.get("provider", {}))}
     assert {f"{env}-platform" for env in environments} <= found, "the platform stacks call the Kubernetes API"
+    declared = {f"{env}-{part}" for env in environments for part in CLUSTER_API_PARTS}
+    assert found == declared, f"stacks.naming.CLUSTER_API_PARTS names {sorted(declared)}, the providers {sorted(found)}"
     return found
 
 
@@ -159,7 +162,7 @@ def cluster_api_stacks(stacks: dict[str, Document], environments: dict[str, Envi
 def deploy_jobs(environments: dict[str, Environment]) -> dict[str, JobRun]:
     """Stack → the deploy job that applies it."""
     found: dict[str, JobRun] = {}
-    for run in job_runs(workflow("deploy")):
+    for run in job_runs(workflow("deploy"), environments):
         if run.applies:
             for stack in run.stacks(environments):
                 assert stack not in found, f"{stack} is deployed by {found[stack]} and {run}"
@@ -171,12 +174,49 @@ def test_there_are_the_three_workflows() -> None:
     assert [path.stem for path in WORKFLOWS] == ["deploy", "drift", "pull-request"]
 
 
+def environments_steps(document: dict[str, Any], job_id: str) -> dict[str, str]:
+    """Output name → the `id` of the step of `job_id` that prints the environments to $GITHUB_OUTPUT."""
+    steps = document["jobs"][job_id]["steps"]
+    printing = [
+        step["id"]
+        for step in steps
+        if '-m scripts.ci_environments --github-output >> "$GITHUB_OUTPUT"' in step.get("run", "")
+    ]
+    assert len(printing) == 1, f"{job_id}: {len(printing)} steps print the environments to $GITHUB_OUTPUT"
+    return {name: printing[0] for name in ci_outputs([])}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.stem)
+def test_every_environment_list_comes_from_the_environments_job(
+    path: Path, environments: dict[str, Environment]
+) -> None:
+    """No workflow lists environments or stacks itself: every matrix is an output of the job that runs
+    stacks/ci_environments.py (run as scripts.ci_environments), read by a job that waits for it, through an output wired to that step."""
+    document = load(path)
+    jobs = document["jobs"]
+    from_config = 0
+    for job_id, job in jobs.items():
+        for axis, values in (job.get("strategy", {}).get("matrix") or {}).items():
+            found = FROM_ENVIRONMENTS.match(str(values))
+            assert found, f"{path.name}: job {job_id}: matrix {axis} is written out, not read from the environments"
+            source, output = found.groups()
+            assert source in upstream(jobs, job_id), f"{path.name}: job {job_id} reads {source} without waiting for it"
+            step = environments_steps(document, source)[output]
+            assert jobs[source]["outputs"][output] == f"${{{{ steps.{step}.outputs.{output} }}}}", f"{job_id}: {output}"
+            from_config += 1
+    assert from_config, f"{path.name} has no matrix from the environments: the test would prove nothing"
+    named = yaml.safe_dump(document)
+    for env in environments:
+        assert not re.search(rf"(?<![\w-]){re.escape(env)}(?![\w])", named), f"{path.name} names {env} itself"
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.stem)
 def test_the_in_vpc_runner_starts_for_the_jobs_of_every_workflow_that_uses_it(
     stacks: dict[str, Document], environments: dict[str, Environment], path: Path
 ) -> None:
     document = load(path)
-    using = [env for env in environments.values() if any(in_vpc_label(env) in run.labels for run in job_runs(document))]
+    runs = list(job_runs(document, environments))
+    using = [env for env in environments.values() if any(in_vpc_label(env) in run.labels for run in runs)]
     assert using, f"{path.name} uses no in-VPC runner: the test would prove nothing"
     for env in using:
         assert accepts(stacks[f"{env.name}-cluster"], ci_runner_name(env), document["name"]), (
@@ -201,7 +241,7 @@ def test_every_action_is_pinned_and_every_job_declares_its_permissions(path: Pat
 def test_every_stack_named_exists_in_the_synthesized_app(
     stacks: dict[str, Document], environments: dict[str, Environment], name: str
 ) -> None:
-    named = {stack for run in job_runs(workflow(name)) for stack in run.stacks(environments)}
+    named = {stack for run in job_runs(workflow(name), environments) for stack in run.stacks(environments)}
     assert named, "the workflow names no stack: the test would prove nothing"
     assert named <= set(stacks), named - set(stacks)
     deployable = {s for s in stacks if not s.endswith("-bootstrap")}
@@ -213,7 +253,7 @@ def test_stacks_that_call_the_kubernetes_api_run_on_their_environments_in_vpc_ru
     environments: dict[str, Environment], cluster_api_stacks: set[str], name: str
 ) -> None:
     covered: set[str] = set()
-    for run in job_runs(workflow(name)):
+    for run in job_runs(workflow(name), environments):
         for stack in set(run.stacks(environments)) & cluster_api_stacks:
             expected = in_vpc_label(environments[environment_of(stack)])
             assert run.labels == [expected], f"{name}: {run} runs {stack} on {run.labels}, not on {expected}"
@@ -225,7 +265,7 @@ def test_stacks_that_call_the_kubernetes_api_run_on_their_environments_in_vpc_ru
 def test_no_job_that_touches_the_kubernetes_api_runs_on_a_github_hosted_runner(
     environments: dict[str, Environment], cluster_api_stacks: set[str], name: str
 ) -> None:
-    for run in job_runs(workflow(name)):
+    for run in job_runs(workflow(name), environments):
         touched = set(run.stacks(environments)) & cluster_api_stacks
         hosted = [label for label in run.labels if GITHUB_HOSTED.match(label)]
         assert not (touched and hosted), f"{name}: {run} runs {sorted(touched)} on {hosted}: the EKS API refuses it"
@@ -266,11 +306,17 @@ def test_no_two_deploy_jobs_of_one_environment_run_at_once(
         assert run.body.get("concurrency") == group, f"{run} deploys {stack}"
 
 
-def test_deploy_jobs_assume_their_environments_deploy_role(deploy_jobs: dict[str, JobRun]) -> None:
+def role_arn(env: Environment, role: CiRole) -> str:
+    return ci_role_arn(account_id=env.account_id, project=env.project, environment=env.name, role=role)
+
+
+def test_deploy_jobs_assume_their_environments_deploy_role(
+    deploy_jobs: dict[str, JobRun], environments: dict[str, Environment]
+) -> None:
     for stack, run in deploy_jobs.items():
+        env = environments[environment_of(stack)]
         [credentials] = [s for s in run.body["steps"] if "configure-aws-credentials" in s.get("uses", "")]
-        role = f"${{{{ vars.DEPLOY_ROLE_ARN_{environment_of(stack).upper()} }}}}"
-        assert credentials["with"]["role-to-assume"] == role, f"{run} deploys {stack}"
+        assert credentials["with"] == {"role-to-assume": role_arn(env, "deploy"), "aws-region": env.region}, str(run)
 
 
 def test_pull_requests_never_deploy(environments: dict[str, Environment]) -> None:
@@ -278,24 +324,90 @@ def test_pull_requests_never_deploy(environments: dict[str, Environment]) -> Non
     assert set(triggers) == {"push"}
     assert triggers["push"] == {"branches": ["main"]}
     for name in ("pull-request", "drift"):
-        planning = [run for run in job_runs(workflow(name)) if run.stacks(environments)]
+        planning = [run for run in job_runs(workflow(name), environments) if run.stacks(environments)]
         assert planning, f"{name} plans nothing: the test would prove nothing"
         assert not [str(run) for run in planning if run.applies]
 
 
-@pytest.mark.parametrize("name", ["pull-request", "drift"])
+@pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
 def test_plans_use_the_read_only_role(environments: dict[str, Environment], name: str) -> None:
-    for run in job_runs(workflow(name)):
-        if run.stacks(environments):
-            [credentials] = [s for s in run.body["steps"] if "configure-aws-credentials" in s.get("uses", "")]
-            assert "PLAN_ROLE_ARN" in credentials["with"]["role-to-assume"], str(run)
-            assert run.body["permissions"].get("id-token") == "write", str(run)
-            assert set(run.body["permissions"].items()) <= {("contents", "read"), ("id-token", "write")}, str(run)
+    planning = [run for run in job_runs(workflow(name), environments) if run.stacks(environments) and not run.applies]
+    assert planning, f"{name} plans nothing: the test would prove nothing"
+    for run in planning:
+        [name_of_env] = {environment_of(stack) for stack in run.stacks(environments)}
+        env = environments[name_of_env]
+        [credentials] = [s for s in run.body["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+        assert credentials["with"] == {"role-to-assume": role_arn(env, "plan"), "aws-region": env.region}, str(run)
+        assert run.body["permissions"].get("id-token") == "write", str(run)
+        assert set(run.body["permissions"].items()) <= {("contents", "read"), ("id-token", "write")}, str(run)
+
+
+def trusted_subjects(stacks: dict[str, Document], env: Environment, role: str) -> list[str]:
+    """The token subjects the bootstrap stack's GitHub `role` trusts (stacks/constructs/github_oidc.py)."""
+    documents = data_sources(stacks[f"{env.name}-bootstrap"], "aws_iam_policy_document")
+    [trust] = [d for d in documents.values() if d["//"]["metadata"]["path"].endswith(f"/github/{role}/trust")]
+    return [
+        value
+        for statement in trust["statement"]
+        for condition in statement.get("condition", [])
+        if condition["variable"] == "token.actions.githubusercontent.com:sub"
+        for value in condition["values"]
+    ]
+
+
+def token_subject(document: dict[str, Any], run: JobRun, env: Environment) -> str:
+    """The `sub` claim of the job's OIDC token: its GitHub environment if it names one, else the event's ref
+    (https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims). Scheduled runs
+    run on the default branch, taken to be main."""
+    repository = f"repo:{env.github_repository}"
+    if run.body.get("environment"):
+        return f"{repository}:environment:{run.body['environment']}"
+    if "pull_request" in document["on"]:
+        return f"{repository}:pull_request"
+    branches = (document["on"].get("push") or {}).get("branches", ["main"])
+    assert len(branches) == 1, "one branch: the roles trust one"
+    return f"{repository}:ref:refs/heads/{branches[0]}"
+
+
+@pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
+def test_every_role_a_job_assumes_trusts_that_jobs_token(
+    stacks: dict[str, Document], environments: dict[str, Environment], name: str
+) -> None:
+    """A GitHub environment on a job changes its token's subject: the deploy role of an environment with
+    delivery.github_environment trusts only that environment's jobs, the plan role only the branch and pull requests."""
+    document = workflow(name)
+    assuming = 0
+    for run in job_runs(document, environments):
+        for step in run.steps:
+            role = (step.get("with") or {}).get("role-to-assume")
+            if role is None:
+                continue
+            [(env, kind)] = [
+                (env, kind)
+                for env in environments.values()
+                for kind in ("plan", "deploy")
+                if role_arn(env, kind) == role
+            ]
+            subject = token_subject(document, run, env)
+            assert subject in trusted_subjects(stacks, env, kind), f"{run}: {kind} role of {env.name} refuses {subject}"
+            assuming += 1
+    assert assuming, f"{name} assumes no role: the test would prove nothing"
+
+
+def test_every_environment_deploys_from_the_branch_the_deploy_workflow_runs_on(
+    environments: dict[str, Environment],
+) -> None:
+    """The roles trust delivery.branch; deploy.yml runs on pushes to its one branch."""
+    branches = workflow("deploy")["on"]["push"]["branches"]
+    for env in environments.values():
+        assert env.delivery.branch in branches, (
+            f"{env.name}: delivery.branch {env.delivery.branch} is not in {branches}"
+        )
 
 
 def test_pull_requests_from_forks_get_no_credentials_and_no_in_vpc_runner(environments: dict[str, Environment]) -> None:
     document = workflow("pull-request")
-    planning = [run for run in job_runs(document) if run.stacks(environments)]
+    planning = [run for run in job_runs(document, environments) if run.stacks(environments)]
     assert any("codebuild-" in label for run in planning for label in run.labels)
     for run in planning:
         assert SAME_REPOSITORY in run.body.get("if", ""), f"{run} runs for fork pull requests"
@@ -307,7 +419,7 @@ def test_the_summary_collects_every_plan(environments: dict[str, Environment], n
     document = workflow(name)
     jobs = document["jobs"]
     [pattern] = [step["with"]["pattern"] for step in jobs[summary]["steps"] if "pattern" in step.get("with", {})]
-    planning = [run for run in job_runs(document) if run.stacks(environments)]
+    planning = [run for run in job_runs(document, environments) if run.stacks(environments)]
     assert planning, f"{name} plans nothing: the test would prove nothing"
     for run in planning:
         assert run.job_id in upstream(jobs, summary), f"{summary} may run before {run}"
@@ -316,10 +428,14 @@ def test_the_summary_collects_every_plan(environments: dict[str, Environment], n
 
 
 @pytest.mark.parametrize("name", ["pull-request", "deploy", "drift"])
-def test_every_artifact_a_job_reads_comes_from_a_job_it_waits_for(name: str) -> None:
+def test_every_artifact_a_job_reads_comes_from_a_job_it_waits_for(
+    environments: dict[str, Environment], name: str
+) -> None:
     document = workflow(name)
-    runs = list(job_runs(document))
-    uploads = {artifact: run.job_id for run in runs for artifact in run.artifacts("upload-artifact", "name")}
+    runs = list(job_runs(document, environments))
+    uploaded = [(artifact, run.job_id) for run in runs for artifact in run.artifacts("upload-artifact", "name")]
+    uploads = dict(uploaded)
+    assert len(uploads) == len(uploaded), "two jobs of one run upload an artifact of the same name"
     for run in runs:
         for artifact in run.artifacts("download-artifact", "name"):
             assert artifact in uploads, f"{run} reads {artifact}, which no job writes"

@@ -8,13 +8,16 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
+from stacks.config import Environment
 from tests.conftest import ROOT
 
 SUPPRESSIONS = ROOT / "policy" / "suppressions.yaml"
@@ -25,6 +28,26 @@ class Finding:
     check: str
     where: str  # "<stack>/<block address>"
     title: str
+    environment: str | None = None  # whose stack or cluster it is in
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`when:` of a suppression: a property of the finding's environment, named by its field.
+
+    `{field: database.multi_az, is: false}` holds where that field equals the value;
+    `{field: cluster.log_retention_days, below: 365}` where it is a number below it.
+    """
+
+    field: str
+    equals: Any = None
+    below: int | None = None
+
+    def holds(self, env: Environment) -> bool:
+        value: Any = env
+        for part in self.field.split("."):
+            value = getattr(value, part)
+        return value < self.below if self.below is not None else bool(value == self.equals)
 
 
 @dataclass(frozen=True)
@@ -32,18 +55,43 @@ class Suppression:
     check: str
     where: tuple[str, ...]
     reason: str
+    when: Condition | None = None
 
-    def covers(self, finding: Finding) -> bool:
-        return finding.check == self.check and any(fnmatch.fnmatchcase(finding.where, p) for p in self.where)
+    def covers(self, finding: Finding, environments: Mapping[str, Environment]) -> bool:
+        if finding.check != self.check or not any(fnmatch.fnmatchcase(finding.where, p) for p in self.where):
+            return False
+        if self.when is None:
+            return True
+        env = environments.get(finding.environment or "")
+        if env is None:
+            pytest.fail(f"{finding.check} {finding.where}: no environment to evaluate `when` of {self} on")
+        return self.when.holds(env)
 
 
-def suppressions(framework: str) -> list[Suppression]:
-    entries = yaml.safe_load(SUPPRESSIONS.read_text())["checkov"][framework]
-    return [Suppression(e["check"], tuple(e["where"]), e["reason"]) for e in entries]
+def suppressions(framework: str, path: Path = SUPPRESSIONS) -> list[Suppression]:
+    entries = yaml.safe_load(path.read_text())["checkov"][framework]
+    return [
+        Suppression(e["check"], tuple(e["where"]), e["reason"], parse_condition(e["when"]) if "when" in e else None)
+        for e in entries
+    ]
+
+
+def parse_condition(raw: dict[str, Any]) -> Condition:
+    """A `when:` entry, refused loudly if it could never hold (a typo would only make the entry stale)."""
+    model: Any = Environment
+    for part in str(raw.get("field", "")).split("."):
+        if not (isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields):
+            pytest.fail(f"when: {raw}: {raw.get('field')!r} is not a field of an environment")
+        model = model.model_fields[part].annotation
+    if set(raw) not in ({"field", "is"}, {"field", "below"}):
+        pytest.fail(f"when: {raw}: needs field and one of is, below")
+    return Condition(raw["field"], equals=raw.get("is"), below=raw.get("below"))
 
 
 def checkov_executable() -> str:
-    found = os.environ.get("CHECKOV") or shutil.which("checkov")
+    # `make test` exports CHECKOV; the virtualenv it installs checkov into serves a bare pytest run too.
+    installed = ROOT / ".venv-scanners" / "bin" / "checkov"
+    found = os.environ.get("CHECKOV") or shutil.which("checkov") or (str(installed) if installed.exists() else None)
     if not found or not Path(found).exists():
         pytest.fail("checkov is not installed: run the tests through `make test`, which installs it")
     return found
@@ -84,12 +132,21 @@ def run_checkov(directory: Path, framework: str) -> list[Finding]:
         assert report["summary"]["parsing_errors"] == 0, report["summary"]
         for failed in report["results"]["failed_checks"]:
             stack = failed["file_path"].strip("/").split("/")[0]
-            findings.append(Finding(failed["check_id"], f"{stack}/{failed['resource']}", failed["check_name"]))
+            # Stacks are `<env>-<part>` (naming.stack_id); rendered clusters are `<env>/`.
+            environment = {"terraform_json": stack.rsplit("-", 1)[0], "kubernetes": stack}.get(framework)
+            findings.append(
+                Finding(failed["check_id"], f"{stack}/{failed['resource']}", failed["check_name"], environment)
+            )
     return findings
 
 
-def unexplained(findings: list[Finding], accepted: list[Suppression]) -> tuple[list[str], list[Suppression]]:
-    """Findings no suppression covers, and suppressions that cover no finding."""
-    open_findings = [f"{f.check} {f.where}: {f.title}" for f in findings if not any(s.covers(f) for s in accepted)]
-    stale = [s for s in accepted if not any(s.covers(f) for f in findings)]
+def unexplained(
+    findings: list[Finding], accepted: list[Suppression], environments: Mapping[str, Environment]
+) -> tuple[list[str], list[Suppression]]:
+    """Findings no suppression covers, and suppressions that cover no finding; `when:` is
+    evaluated on the environment each finding belongs to (name → model)."""
+    open_findings = [
+        f"{f.check} {f.where}: {f.title}" for f in findings if not any(s.covers(f, environments) for s in accepted)
+    ]
+    stale = [s for s in accepted if not any(s.covers(f, environments) for f in findings)]
     return open_findings, stale

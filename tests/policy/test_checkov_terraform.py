@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from stacks.config import Environment
 from tests.policy.scanners import run_checkov, suppressions, unexplained
 
 pytestmark = pytest.mark.scanner
 
 
-def test_every_stack_passes_checkov_or_has_a_reason(synth_dir: Path) -> None:
+def test_every_stack_passes_checkov_or_has_a_reason(synth_dir: Path, environments: dict[str, Environment]) -> None:
     findings = run_checkov(synth_dir / "stacks", "terraform_json")
-    open_findings, stale = unexplained(findings, suppressions("terraform_json"))
+    open_findings, stale = unexplained(findings, suppressions("terraform_json"), environments)
     assert open_findings == [], "checkov findings without a suppression:\n" + "\n".join(open_findings)
     assert stale == [], f"suppressions that match nothing any more: {stale}"
 

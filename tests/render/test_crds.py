@@ -20,7 +20,7 @@ from render.errors import RenderError
 from stacks.config import Environment
 from stacks.constructs.addons import flux
 from tests.catalogs import ESO, FLUX, OPERATOR, chart_objects, eso_catalog, flux_catalog, full_catalog
-from tests.conftest import ROOT
+from tests.conftest import ENVIRONMENT_NAMES, ROOT
 
 SKIPPED = (
     "(object): some validation rules were not checked because the object was invalid; "
@@ -238,7 +238,7 @@ def fluxinstance(env: Environment) -> dict[str, Any]:
     return instance
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_the_flux_instance_is_valid_for_the_operator(environments: dict[str, Environment], env: str) -> None:
     instance = fluxinstance(environments[env])
     operator = operator_crds(OPERATOR)

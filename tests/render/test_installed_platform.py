@@ -13,6 +13,7 @@ from render.installed import InstalledPlatform, installed_platform
 from render.platform_releases import PlatformRender, render_platform_releases
 from render.upstream_cache import upstream_cache_dir
 from stacks.config import Environment
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document
 
 CACHE = upstream_cache_dir()
@@ -54,7 +55,7 @@ def test_image_automation_kinds_are_served_only_where_its_controllers_run(platfo
     assert not installed(platform["prod"]).catalog.serves(*IMAGE_POLICY)
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_every_environment_serves_the_kinds_of_the_bridge_flows(platform: dict[str, PlatformRender], env: str) -> None:
     catalog = installed(platform[env]).catalog
     assert catalog.serves(*EXTERNAL_SECRET)  # from the External Secrets chart
@@ -73,7 +74,7 @@ def test_an_instance_without_components_runs_flux_defaults(platform: dict[str, P
     assert not found.catalog.serves(*IMAGE_POLICY)
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_the_stacks_make_substitution_strict(platform: dict[str, PlatformRender], env: str) -> None:
     assert installed(platform[env]).strict_substitution
 

@@ -20,10 +20,10 @@ from render.values_usage import MESSAGE
 from stacks.config import Environment
 from stacks.constructs.addons import flux
 from stacks.naming import cluster_name
-from tests.conftest import ROOT
+from tests.conftest import ENVIRONMENT_NAMES, ROOT
 from tests.helpers import Document, resources
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 CACHE = chart_cache_dir()
 
 

@@ -108,4 +108,4 @@ def test_platform_objects_are_written_beside_the_flux_tree(
     assert (rendered_dir / "dev/guestbook/deployment-guestbook.yaml").is_file()
     summary = summarize(clusters, rendered_dir)
     assert "notice: dev-platform: helm_release flux-operator: flux-operator 0.58.0 is not in the chart cache" in summary
-    assert summary.startswith("Rendered 2 clusters:\n  dev ")
+    assert summary.startswith(f"Rendered {len(clusters)} clusters:\n  dev ")

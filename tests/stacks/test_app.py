@@ -14,7 +14,7 @@ from stacks.app import STACK_PARTS as PARTS
 from stacks.bindings import aws
 from stacks.config import Environment
 from stacks.environment_stack import required_tags
-from tests.conftest import ROOT
+from tests.conftest import ENVIRONMENT_NAMES, ROOT
 from tests.helpers import Document
 
 
@@ -22,8 +22,10 @@ def test_every_environment_has_its_stacks(stacks: dict[str, Document], environme
     assert sorted(stacks) == sorted(f"{env}-{part}" for env in environments for part in PARTS)
 
 
-def test_stacks_reference_each_other_instead_of_copying_values(stacks: dict[str, Document]) -> None:
-    for env in ("dev", "prod"):
+def test_stacks_reference_each_other_instead_of_copying_values(
+    stacks: dict[str, Document], environments: dict[str, Environment]
+) -> None:
+    for env in environments:
         remote_states = stacks[f"{env}-data"]["data"]["terraform_remote_state"]
         assert set(remote_states) == {
             f"cross-stack-reference-input-{env}-network",
@@ -37,7 +39,7 @@ def test_stacks_reference_each_other_instead_of_copying_values(stacks: dict[str,
         }
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 @pytest.mark.parametrize("part", [part for part in PARTS if part != "bootstrap"])
 def test_state_is_in_s3_encrypted_with_the_bootstrap_key_and_locked(
     stacks: dict[str, Document], environments: dict[str, Environment], env: str, part: str
@@ -49,7 +51,7 @@ def test_state_is_in_s3_encrypted_with_the_bootstrap_key_and_locked(
         "s3": {
             "bucket": state.bucket,
             "key": f"{env}/{part}.tfstate",
-            "region": "eu-west-1",
+            "region": state.region or environments[env].region,
             "encrypt": True,
             # Without the key the backend writes with SSE-S3, not the bootstrap key.
             "kms_key_id": state.kms_key_arn,
@@ -66,7 +68,7 @@ def test_every_stack_demands_the_terraform_of_s3_native_locking(stacks: dict[str
     }
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_the_stack_that_creates_the_state_bucket_keeps_local_state_at_the_project_root(
     stacks: dict[str, Document], env: str
 ) -> None:

@@ -13,9 +13,10 @@ import pytest
 
 from stacks.config import Environment
 from stacks.naming import github_connection_name
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 CONNECTION = "${data.aws_codestarconnections_connection.github-connection.arn}"
 
 
@@ -210,7 +211,7 @@ def test_cluster_stack_names_the_runner_for_the_workflows(stacks: dict[str, Docu
 
 @pytest.mark.parametrize("env", ENVS)
 def test_github_connection_is_created_by_bootstrap_only_and_found_by_name_elsewhere(
-    stacks: dict[str, Document], env: str
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
 ) -> None:
     bootstrap = stacks[f"{env}-bootstrap"]
     connection_name, connection = by_path(bootstrap, "aws_codestarconnections_connection", "github-connection")
@@ -219,7 +220,7 @@ def test_github_connection_is_created_by_bootstrap_only_and_found_by_name_elsewh
         "aws_codestarconnections_connection", connection_name, "arn"
     )
     creators = [name for name, stack in stacks.items() if resources(stack, "aws_codestarconnections_connection")]
-    assert sorted(creators) == ["dev-bootstrap", "prod-bootstrap"]
+    assert sorted(creators) == sorted(f"{name}-bootstrap" for name in environments)
     for part in ("cluster", "pipeline"):
         lookups = data_sources(stacks[f"{env}-{part}"], "aws_codestarconnections_connection")
         assert {name: body["name"] for name, body in lookups.items()} == {"github-connection": f"acme-{env}-github"}

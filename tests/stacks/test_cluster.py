@@ -8,9 +8,10 @@ import pytest
 
 from stacks.config import Environment
 from stacks.constructs.eks_cluster import CONTROL_PLANE_LOG_TYPES
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 
 
 @pytest.mark.parametrize("env", ENVS)

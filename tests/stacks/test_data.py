@@ -7,9 +7,10 @@ import json
 import pytest
 
 from stacks.config import Environment
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, only, remote
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 
 
 @pytest.mark.parametrize("env", ENVS)

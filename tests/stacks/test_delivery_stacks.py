@@ -8,6 +8,7 @@ import pytest
 
 from stacks.config import Environment
 from stacks.naming import ci_role_arn
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
 
 
@@ -84,7 +85,7 @@ def test_state_bucket_is_private_versioned_encrypted_and_tls_only(stacks: dict[s
     assert deny["condition"] == [{"test": "Bool", "values": ["false"], "variable": "aws:SecureTransport"}]
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_bootstrap_creates_the_state_bucket_and_hands_out_its_key(
     stacks: dict[str, Document], environments: dict[str, Environment], env: str
 ) -> None:
@@ -96,7 +97,7 @@ def test_bootstrap_creates_the_state_bucket_and_hands_out_its_key(
     assert stack["output"]["state_key_arn"]["value"] == ref("aws_kms_key", key_name, "arn")
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_github_roles_have_the_names_the_cluster_grants_access_to(
     stacks: dict[str, Document], environments: dict[str, Environment], env: str
 ) -> None:
@@ -108,7 +109,7 @@ def test_github_roles_have_the_names_the_cluster_grants_access_to(
         assert arn in {e["principal_arn"] for e in resources(stacks[f"{env}-cluster"], "aws_eks_access_entry").values()}
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_pipeline_runs_for_image_changes_on_the_deploy_branch(stacks: dict[str, Document], env: str) -> None:
     pipeline = only(stacks[f"{env}-pipeline"], "aws_codepipeline")
     assert pipeline["pipeline_type"] == "V2"
@@ -151,7 +152,7 @@ def test_artifacts_are_encrypted_and_private(stacks: dict[str, Document]) -> Non
     assert block["restrict_public_buckets"] is True
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_pipeline_uses_the_bootstrap_connection_and_may_use_no_other(stacks: dict[str, Document], env: str) -> None:
     stack = stacks[f"{env}-pipeline"]
     assert "aws_codestarconnections_connection" not in stack["resource"]

@@ -15,9 +15,10 @@ from stacks.bindings import aws
 from stacks.config import Environment
 from stacks.environment_stack import EnvironmentStack
 from stacks.naming import deploy_boundary_arn, deploy_boundary_name
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, data_sources, ref, resources
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 Request = tuple[str, str, dict[str, str]]  # action, resource, request context
 
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from stacks.config import Environment
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, only, ref, resources
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -9,9 +9,10 @@ import pytest
 
 from stacks.config.model import GitCredential
 from stacks.constructs.addons import flux
+from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
 
-ENVS = ["dev", "prod"]
+ENVS = ENVIRONMENT_NAMES
 RELEASES = {
     # construct id: (chart, version, namespace)
     "load-balancer-controller": ("aws-load-balancer-controller", "1.14.0", "kube-system"),

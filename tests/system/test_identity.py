@@ -19,7 +19,9 @@ def lines(facts: SystemFacts) -> list[str]:
 
 
 def first_job(facts: SystemFacts, stack: str, *, applies: bool) -> str:
-    return next(str(j) for j in expanded_jobs(facts.workflows) if j.touches(stack) and j.applies == applies)
+    return next(
+        str(j) for j in expanded_jobs(facts.workflows, [facts.env]) if j.touches(stack) and j.applies == applies
+    )
 
 
 def trust_statement(document: dict[str, Any], role: dict[str, Any]) -> dict[str, Any]:

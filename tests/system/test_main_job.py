@@ -8,7 +8,9 @@ from tests.main_job import copy_project, run_main_job
 
 
 def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> None:
-    project = copy_project(tmp_path, "stacks", "render", "system", "clusters", "charts", "environments", ".github")
+    project = copy_project(
+        tmp_path, "stacks", "render", "system", "scripts", "clusters", "charts", "environments", ".github"
+    )
     # The planted defect: prod's apps wait for the optional webhook token.
     entry = project / "clusters/prod/apps.yaml"
     entry.write_text(

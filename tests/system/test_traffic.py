@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from system import traffic
 from system.facts import SystemFacts
 from system.workflow_jobs import expanded_jobs
@@ -93,14 +91,14 @@ def test_rds_closed_to_the_cluster_is_reported(system_facts: FactsFactory) -> No
 def test_a_cluster_job_on_a_github_hosted_runner_is_reported(system_facts: FactsFactory) -> None:
     facts = system_facts("dev")
     workflow = facts.workflows[".github/workflows/deploy.yml"]
-    [job_id] = [
-        job_id
-        for job_id, job in workflow["jobs"].items()
-        if "dev-platform" in yaml.safe_dump(job) and "codebuild-" in str(job["runs-on"])
+    [job] = [
+        job
+        for job in expanded_jobs({".github/workflows/deploy.yml": workflow}, [facts.env])
+        if job.touches("dev-platform") and job.applies
     ]
-    workflow["jobs"][job_id]["runs-on"] = "ubuntu-24.04"
+    workflow["jobs"][job.job_id]["runs-on"] = "ubuntu-24.04"
     assert lines(facts) == [
-        f".github/workflows/deploy.yml job {job_id}: traffic: runs dev-platform on 'ubuntu-24.04', which cannot "
+        f"{job}: traffic: runs dev-platform on 'ubuntu-24.04', which cannot "
         "reach the EKS API: the public endpoint admits only 203.0.113.0/24 and the private one only the VPC; "
         "run it on the in-VPC runner"
     ]
@@ -111,7 +109,7 @@ def test_a_runner_the_cluster_does_not_admit_is_reported(system_facts: FactsFact
     rules = facts.stack("cluster")["resource"]["aws_vpc_security_group_ingress_rule"]
     for name in [n for n, b in rules.items() if "cluster_security_group_id" in str(b["security_group_id"])]:
         del rules[name]
-    jobs = [str(j) for j in expanded_jobs(facts.workflows) if j.touches("prod-platform")]
+    jobs = [str(j) for j in expanded_jobs(facts.workflows, [facts.env]) if j.touches("prod-platform")]
     assert jobs
     assert lines(facts) == [
         f"{job}: traffic: runner acme-prod-ci-runner is in the VPC, but no rule admits its security group "
@@ -160,7 +158,7 @@ def test_pod_ip_ingresses_without_the_readiness_gate_are_reported(system_facts: 
 def test_a_runner_that_cannot_leave_its_security_group_is_reported(system_facts: FactsFactory) -> None:
     facts = system_facts("dev")
     facts.stack("cluster")["resource"]["aws_vpc_security_group_egress_rule"] = {}
-    jobs = [str(j) for j in expanded_jobs(facts.workflows) if j.touches("dev-platform")]
+    jobs = [str(j) for j in expanded_jobs(facts.workflows, [facts.env]) if j.touches("dev-platform")]
     assert jobs
     assert lines(facts) == [
         f"{job}: traffic: runner acme-dev-ci-runner is in the VPC, but its security group lets nothing out "
