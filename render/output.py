@@ -15,6 +15,7 @@ def write_cluster(rendered: RenderedCluster, directory: Path) -> int:
     """Replace `directory` with the rendered objects, all at once; returns the file count."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the rendered tree is for everyone, like the rest
     try:
         for obj in rendered.objects:
             kind, namespace, name = obj.identity

@@ -109,3 +109,12 @@ def test_platform_objects_are_written_beside_the_flux_tree(
     summary = summarize(clusters, rendered_dir)
     assert "notice: dev-platform: helm_release flux-operator: flux-operator 0.58.0 is not in the chart cache" in summary
     assert summary.startswith(f"Rendered {len(clusters)} clusters:\n  dev ")
+
+
+def test_rendered_folders_are_readable_like_the_rest_of_the_checkout(
+    clusters: dict[str, RenderedCluster], rendered_dir: Path
+) -> None:
+    """A tree made in a private temporary folder and renamed into place would stay private (0700)."""
+    assert clusters
+    folders = [rendered_dir / "dev", *(p for p in (rendered_dir / "dev").rglob("*") if p.is_dir())]
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o755"}
