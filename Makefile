@@ -19,7 +19,7 @@ ZIZMOR_VERSION := 1.32.0
 export CHECKOV := $(CURDIR)/$(SCANNERS)/bin/checkov
 export BC_SKIP_MAPPING := TRUE
 
-.PHONY: synth test lint bench clean new-env
+.PHONY: synth test lint bench clean new-env run-app bench-app
 
 ## synth: validate every environment and synthesize all stacks into cdktf.out (no AWS account needed)
 synth: $(VENV)/.installed node_modules/.installed
@@ -38,6 +38,14 @@ lint: $(VENV)/.installed
 ## bench: synthesize every environment with fast and normal provider imports, alternating
 bench: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python scripts/bench_synth.py
+
+## run-app: the guestbook on http://127.0.0.1:8080 (PORT=… for another port) over a throwaway PostgreSQL (Debian's postgresql package), sslmode=disable in this local mode only; Ctrl-C stops both and deletes the data
+run-app: $(VENV)/.installed
+	$(VENV)/bin/python -m scripts.run_app --port $(or $(PORT),8080)
+
+## bench-app: the guestbook under load, with its database stopped and restarted, and a 200 MB POST (localhost only, at most 10,000 requests and 90 s)
+bench-app: $(VENV)/.installed
+	$(VENV)/bin/python -m scripts.bench_app
 
 ## new-env: a new environment NAME copied from FROM (environments/NAME.yaml, its Flux entry points and app overlay); then edit the YAML
 new-env: $(VENV)/.installed

@@ -26,11 +26,12 @@ def main() -> int:
         logging.getLogger("guestbook").error("cannot start", extra={"reason": str(error)})
         return 2
     uvicorn.run(
-        create_app(Database(settings)),
+        create_app(Database(settings), settings),
         host=settings.listen_host,
         port=settings.listen_port,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_config=None,
+        access_log=False,  # logs.AccessLog writes one structured line per request instead
         server_header=False,
     )
     return 0

@@ -1,25 +1,32 @@
-"""HTTP API: list and create guestbook entries, plus liveness and readiness probes."""
+"""HTTP API: list and create guestbook entries, liveness and readiness probes, and the
+API's own description. Every answer is JSON; bounds come from Settings."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from psycopg import Error as DatabaseError
-from psycopg_pool import PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from guestbook.database import Database, Entry
+from guestbook.body import read_json, text_fields
+from guestbook.database import UNAVAILABLE, Database, Entry
+from guestbook.gate import DatabaseGate
+from guestbook.logs import AccessLog
+from guestbook.openapi import DOCUMENT, ENTRY_FIELDS, LIMIT_DEFAULT, LIMIT_RANGE
+from guestbook.problems import Problem, http_error_response, problem_response, server_error_response
+from guestbook.settings import Settings
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = (DatabaseError, PoolTimeout)
 
 
 def _entry(entry: Entry) -> dict[str, Any]:
@@ -31,18 +38,31 @@ def _entry(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _problem(status: int, message: str, **details: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **details}, status_code=status)
+def _limit(request: Request) -> int:
+    lowest, highest = LIMIT_RANGE
+    problem = Problem(
+        400, "invalid query", fields={"limit": f"limit must be a whole number from {lowest} to {highest}"}
+    )
+    try:
+        limit = int(request.query_params.get("limit", str(LIMIT_DEFAULT)))
+    except ValueError:
+        raise problem from None
+    if not lowest <= limit <= highest:
+        raise problem
+    return limit
 
 
-def create_app(database: Database) -> Starlette:
+def create_app(database: Database, settings: Settings) -> Starlette:
     schema_ready = threading.Event()
+    gate = DatabaseGate(
+        slots=settings.pool_max, wait=settings.database_wait_seconds, retry_after=settings.retry_after_seconds
+    )
 
-    def prepare() -> bool:
+    def prepare(wait: float) -> bool:
         """Create the schema once the database is reachable; cheap once done."""
         if not schema_ready.is_set():
             try:
-                database.ensure_schema()
+                database.ensure_schema(wait)
             except UNAVAILABLE as error:
                 log.warning("database not ready", extra={"reason": str(error)})
                 return False
@@ -52,47 +72,38 @@ def create_app(database: Database) -> Starlette:
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    check: asyncio.Future[bool] | None = None
+
     async def readyz(_: Request) -> JSONResponse:
-        ready = await run_in_threadpool(lambda: prepare() and database.is_reachable())
+        """Outside the gate, so a backlog of requests cannot make the pod look unready; and
+        one check at a time, whoever asks (kubelet, load balancer, anyone): callers arriving
+        during a check share its answer, so /readyz holds at most one worker thread."""
+        nonlocal check
+        if check is None or check.done():
+            wait = settings.readiness_wait_seconds
+            check = asyncio.ensure_future(run_in_threadpool(lambda: prepare(wait) and database.is_reachable(wait)))
+        ready = await asyncio.shield(check)
         return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
 
-    async def list_entries(request: Request) -> JSONResponse:
-        try:
-            limit = int(request.query_params.get("limit", "20"))
-        except ValueError:
-            return _problem(400, "limit must be a whole number")
-        if not 1 <= limit <= 100:
-            return _problem(400, "limit must be between 1 and 100")
-        try:
-            entries = await run_in_threadpool(database.latest, limit)
-        except UNAVAILABLE:
-            log.exception("listing entries failed")
-            return _problem(503, "database unavailable")
-        return JSONResponse({"entries": [_entry(e) for e in entries]})
+    async def entries(request: Request) -> JSONResponse:
+        if request.method == "POST":
+            return await create_entry(request)
+        limit = _limit(request)
+        found = await gate.run(lambda wait: database.latest(limit, wait=wait))
+        return JSONResponse({"entries": [_entry(e) for e in found]})
 
     async def create_entry(request: Request) -> JSONResponse:
-        try:
-            body = await request.json()
-        except ValueError:
-            return _problem(400, "body must be JSON")
-        problems = {
-            field: f"{field} must be text of 1 to {limit} characters"
-            for field, limit in (("author", 100), ("message", 1000))
-            if not isinstance(body, dict) or not isinstance(body.get(field), str) or not 1 <= len(body[field]) <= limit
-        }
-        if problems:
-            return _problem(400, "invalid entry", fields=problems)
-        try:
-            entry = await run_in_threadpool(database.add, body["author"], body["message"])
-        except UNAVAILABLE:
-            log.exception("creating an entry failed")
-            return _problem(503, "database unavailable")
+        fields = text_fields(await read_json(request, settings.max_body_bytes), ENTRY_FIELDS)
+        entry = await gate.run(lambda wait: database.add(fields["author"], fields["message"], wait=wait))
         return JSONResponse(_entry(entry), status_code=201)
+
+    async def openapi(_: Request) -> JSONResponse:
+        return JSONResponse(DOCUMENT)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         database.open()
-        await run_in_threadpool(prepare)
+        await run_in_threadpool(prepare, settings.database_wait_seconds)
         try:
             yield
         finally:
@@ -103,8 +114,15 @@ def create_app(database: Database) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/entries", list_entries, methods=["GET"]),
-            Route("/entries", create_entry, methods=["POST"]),
+            # One route for both methods, so a 405 names them all in its Allow header.
+            Route("/entries", entries, methods=["GET", "POST"]),
+            Route("/openapi.json", openapi),
         ],
+        middleware=[Middleware(AccessLog)],
+        exception_handlers={
+            Problem: problem_response,
+            HTTPException: http_error_response,
+            Exception: server_error_response,
+        },
         lifespan=lifespan,
     )

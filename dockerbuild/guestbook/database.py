@@ -1,5 +1,10 @@
 """The guestbook's storage: a connection pool whose every new connection reads the
-credential files again, and an idempotent schema."""
+credential files again, and an idempotent schema.
+
+Every method that needs a connection takes `wait`, the seconds it may wait for one before
+psycopg_pool raises PoolTimeout. PoolTimeout, like every failure to reach the server, is an
+OperationalError (UNAVAILABLE); any other database error is a bug in the app.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,10 @@ from guestbook.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# The database is away or overloaded: connection refused or lost, server shutting down
+# or starting up, too many connections, no connection free in time (PoolTimeout). Errors
+# such as DataError or UndefinedTable are not in it: they are bugs, and answered as such.
+UNAVAILABLE = OperationalError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -48,8 +57,8 @@ class Database:
             # Connections that died (database restart, terminated sessions) are
             # dropped at checkout instead of failing a request.
             check=ConnectionPool.check_connection,
-            timeout=15,
-            reconnect_timeout=60,
+            timeout=settings.database_wait_seconds,
+            reconnect_timeout=settings.database_reconnect_seconds,
             open=False,
             name="guestbook",
         )
@@ -60,20 +69,20 @@ class Database:
     def close(self) -> None:
         self.pool.close()
 
-    def ensure_schema(self) -> None:
-        with self.pool.connection() as conn:
+    def ensure_schema(self, wait: float) -> None:
+        with self.pool.connection(timeout=wait) as conn:
             conn.execute(SCHEMA)
         log.info("schema ready")
 
-    def is_reachable(self) -> bool:
+    def is_reachable(self, wait: float) -> bool:
         try:
-            with self.pool.connection(timeout=2) as conn:
+            with self.pool.connection(timeout=wait) as conn:
                 conn.execute("SELECT 1")
         except Exception:  # noqa: BLE001 - any failure means: not ready
             return False
         return True
 
-    def add(self, author: str, message: str) -> Entry:
+    def add(self, author: str, message: str, *, wait: float) -> Entry:
         def insert(conn: Connection) -> Entry:
             with conn.cursor(row_factory=class_row(Entry)) as cursor:
                 cursor.execute(
@@ -85,9 +94,9 @@ class Database:
                 raise RuntimeError("insert returned no row")
             return entry
 
-        return self._run(insert, read_only=False)
+        return self._run(insert, read_only=False, wait=wait)
 
-    def latest(self, limit: int) -> list[Entry]:
+    def latest(self, limit: int, *, wait: float) -> list[Entry]:
         def select(conn: Connection) -> list[Entry]:
             with conn.cursor(row_factory=class_row(Entry)) as cursor:
                 cursor.execute(
@@ -95,9 +104,9 @@ class Database:
                 )
                 return cursor.fetchall()
 
-        return self._run(select, read_only=True)
+        return self._run(select, read_only=True, wait=wait)
 
-    def _run(self, work: Callable[[Connection], T], *, read_only: bool) -> T:
+    def _run(self, work: Callable[[Connection], T], *, read_only: bool, wait: float) -> T:
         """Run `work` in one transaction; once more on a fresh connection if the session died under it.
 
         A session can end under a request (a Multi-AZ failover, an operator ending
@@ -108,7 +117,7 @@ class Database:
         a read always is.
         """
         try:
-            with self.pool.connection() as conn:
+            with self.pool.connection(timeout=wait) as conn:
                 try:
                     result = work(conn)
                 except OperationalError as error:
@@ -124,7 +133,7 @@ class Database:
                 return result
         except _SessionLost:
             log.warning("database session lost before commit; retrying on a new connection")
-        with self.pool.connection() as conn:
+        with self.pool.connection(timeout=wait) as conn:
             return work(conn)
 
 

@@ -1,12 +1,20 @@
-"""One JSON object per log line, so the cluster's log pipeline can index fields."""
+"""One JSON object per log line, so the cluster's log pipeline can index fields; and one
+such line per request (AccessLog), in place of uvicorn's access log."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 
-_STANDARD = set(vars(logging.makeLogRecord({})))
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Attributes every LogRecord has, and uvicorn's `color_message` (its message with ANSI
+# colour codes, for its own console formatter): not fields of our lines.
+_NOT_FIELDS = {*vars(logging.makeLogRecord({})), "color_message"}
+
+access_log = logging.getLogger("guestbook.access")
 
 
 class JsonFormatter(logging.Formatter):
@@ -16,7 +24,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            **{key: value for key, value in vars(record).items() if key not in _STANDARD},
+            **{key: value for key, value in vars(record).items() if key not in _NOT_FIELDS},
         }
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
@@ -32,3 +40,43 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+class AccessLog:
+    """ASGI middleware: one line per HTTP request with method, path, status and duration.
+
+    A request answered 503 because the database is away carries the `reason` its handler
+    left in the request state, and no traceback: an outage is expected, and one line per
+    request is enough. A bug (500) is logged at error level; uvicorn adds its traceback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails before it answers, Starlette answers 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            fields = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+            reason = scope.get("state", {}).get("reason")
+            if reason:
+                fields["reason"] = reason
+            level = logging.ERROR if status == 500 else logging.WARNING if status >= 500 else logging.INFO
+            access_log.log(level, "request", extra=fields)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +55,9 @@ def set_role_password(postgres: PostgresServer, password: str, *, disconnect: bo
             )
 
 
-@pytest.fixture
-def database(postgres: PostgresServer, tmp_path: Path) -> Iterator[Credentials]:
-    """A fresh database owned by the app's role, and its credential files."""
+@contextmanager
+def fresh_database(postgres: PostgresServer, directory: Path) -> Iterator[Credentials]:
+    """A new database owned by the app's role, and its credential files in `directory`."""
     name = f"guestbook_{os.getpid()}_{time.monotonic_ns()}"
     with postgres.admin() as conn:
         conn.execute(
@@ -66,7 +68,7 @@ def database(postgres: PostgresServer, tmp_path: Path) -> Iterator[Credentials]:
         )
         conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(APP_ROLE)))
     set_role_password(postgres, "first-password", disconnect=False)
-    credentials = Credentials(tmp_path / "secret")
+    credentials = Credentials(directory)
     credentials.directory.mkdir()
     credentials.write(
         host="127.0.0.1", port=str(postgres.port), dbname=name, username=APP_ROLE, password="first-password"
@@ -76,14 +78,20 @@ def database(postgres: PostgresServer, tmp_path: Path) -> Iterator[Credentials]:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@pytest.fixture
+def database(postgres: PostgresServer, tmp_path: Path) -> Iterator[Credentials]:
+    with fresh_database(postgres, tmp_path / "secret") as credentials:
+        yield credentials
+
+
 @dataclass
 class RunningApp:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=20)
+    def client(self, timeout: float = 20) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout)
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -96,9 +104,16 @@ class RunningApp:
             time.sleep(0.2)
         raise AssertionError(f"app not ready in {timeout}s:\n{self.log.read_text()[-3000:]}")
 
+    def log_records(self) -> list[dict[str, object]]:
+        """The app's log so far, one JSON object per line."""
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
 
-def launch(credentials: Credentials, log: Path) -> RunningApp:
-    """`python -m guestbook` as its container runs it, reading the credential files."""
+
+def launch(credentials: Credentials, log: Path, **settings: str) -> RunningApp:
+    """`python -m guestbook` as its container runs it, reading the credential files.
+
+    `settings` are further environment variables (DATABASE_WAIT_SECONDS="1", …).
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -108,20 +123,38 @@ def launch(credentials: Credentials, log: Path) -> RunningApp:
         "LISTEN_HOST": "127.0.0.1",
         "LISTEN_PORT": str(port),
         "SHUTDOWN_GRACE_SECONDS": "20",
+        **settings,
     }
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "guestbook"], env=env, stdout=sink, stderr=subprocess.STDOUT)
     return RunningApp(process, f"http://127.0.0.1:{port}", log)
 
 
-@pytest.fixture
-def app(database: Credentials, tmp_path: Path) -> Iterator[RunningApp]:
-    running = launch(database, tmp_path / "app.log")
-    process = running.process
+@contextmanager
+def serving(credentials: Credentials, log: Path, **settings: str) -> Iterator[RunningApp]:
+    """The app, ready, for the duration of the block; stopped afterwards."""
+    running = launch(credentials, log, **settings)
     try:
         running.wait_ready()
         yield running
     finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
+        if running.process.poll() is None:
+            running.process.terminate()
+            running.process.wait(timeout=30)
+
+
+@pytest.fixture
+def app(database: Credentials, tmp_path: Path) -> Iterator[RunningApp]:
+    with serving(database, tmp_path / "app.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def shared_app(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """One app for a module whose tests only send requests and read answers."""
+    directory = tmp_path_factory.mktemp("shared")
+    with (
+        fresh_database(postgres, directory / "secret") as credentials,
+        serving(credentials, directory / "app.log") as running,
+    ):
+        yield running

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.conftest import Credentials, RunningApp, launch, set_role_password
+from tests.app.conftest import Credentials, RunningApp, launch, serving, set_role_password
 from tests.app.postgres_server import PostgresServer
 
 
@@ -164,15 +164,26 @@ def test_a_write_whose_session_dies_before_commit_is_retried_once(
     assert "retrying on a new connection" in app.log.read_text()
 
 
-def test_password_rotation_loses_no_request(app: RunningApp, postgres: PostgresServer, database: Credentials) -> None:
+@pytest.fixture
+def patient_app(database: Credentials, tmp_path: Path) -> Iterator[RunningApp]:
+    """The app with requests waiting up to 5 s for a connection, not the default 1 s."""
+    with serving(database, tmp_path / "app.log", DATABASE_WAIT_SECONDS="5") as running:
+        yield running
+
+
+def test_password_rotation_loses_no_request(
+    patient_app: RunningApp, postgres: PostgresServer, database: Credentials
+) -> None:
     """RDS rotates the master password; External Secrets and the kubelet update the files
     a little later. Idle sessions are ended so every connection has to log in again,
-    first with the stale files."""
+    first with the stale files: for that second no session can be opened, so requests wait
+    for one longer than the default DATABASE_WAIT_SECONDS (with which they would be
+    answered 503 with Retry-After instead)."""
     outcomes: Counter[str] = Counter()
     stop = threading.Event()
 
     def client_loop(worker: int) -> None:
-        with app.client() as client:
+        with patient_app.client() as client:
             for attempt in range(10_000):
                 if stop.is_set():
                     return

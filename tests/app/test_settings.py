@@ -1,11 +1,16 @@
-"""How the app's settings turn the environment the chart sets into libpq's TLS parameters."""
+"""How the app's settings turn the environment the chart sets into libpq's TLS parameters,
+and the bounds that keep a request or an outage from taking the pod down."""
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 import pytest
-from guestbook.settings import SECRET_KEYS, Settings, SettingsError
+from guestbook.settings import MAX_POOL_SIZE, SECRET_KEYS, Settings, SettingsError
+
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -50,3 +55,62 @@ def test_a_mode_that_does_not_verify_needs_no_bundle(credentials_dir: Path) -> N
         {"DATABASE_CREDENTIALS_DIR": str(credentials_dir), "DATABASE_SSLMODE": "disable"}
     )
     assert "sslrootcert" not in settings.connection_kwargs()
+
+
+def probe_timeouts() -> dict[str, int]:
+    """timeoutSeconds of each probe in the chart's Deployment template (Kubernetes's
+    default, 1 s, where a probe sets none)."""
+    lines = (ROOT / "charts" / "app" / "templates" / "deployment.yaml").read_text().splitlines()
+    timeouts = {}
+    for number, line in enumerate(lines):
+        if probe := re.fullmatch(r"( *)(\w+Probe):", line):
+            block = itertools.takewhile(lambda inner: inner.startswith(probe[1] + " "), lines[number + 1 :])
+            found = [int(m[1]) for inner in block if (m := re.fullmatch(r" *timeoutSeconds: (\d+)", inner))]
+            timeouts[probe[2]] = found[0] if found else 1
+    return timeouts
+
+
+def test_the_default_bounds_suit_the_charts_probes() -> None:
+    """With the database down, /readyz answers within a second and /entries well within the
+    readiness probe's timeout; the chart sets none of these, so the defaults are what runs."""
+    defaults = Settings.from_environment({"DATABASE_SSLMODE": "disable"})
+    timeouts = probe_timeouts()
+    assert set(timeouts) == {"startupProbe", "livenessProbe", "readinessProbe"}
+    assert defaults.readiness_wait_seconds <= 0.5 < timeouts["readinessProbe"]
+    assert defaults.database_wait_seconds < timeouts["readinessProbe"] / 2
+    assert defaults.pool_max <= MAX_POOL_SIZE
+
+
+def test_the_bounds_come_from_the_environment() -> None:
+    settings = Settings.from_environment(
+        {
+            "DATABASE_SSLMODE": "disable",
+            "MAX_BODY_BYTES": "4096",
+            "DATABASE_WAIT_SECONDS": "2.5",
+            "READINESS_WAIT_SECONDS": "0.25",
+            "DATABASE_RECONNECT_SECONDS": "4",
+            "RETRY_AFTER_SECONDS": "30",
+        }
+    )
+    assert (
+        settings.max_body_bytes,
+        settings.database_wait_seconds,
+        settings.readiness_wait_seconds,
+        settings.database_reconnect_seconds,
+        settings.retry_after_seconds,
+    ) == (4096, 2.5, 0.25, 4.0, 30)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATABASE_WAIT_SECONDS", "0", "DATABASE_WAIT_SECONDS must be a positive number, got 0.0"),
+        ("MAX_BODY_BYTES", "-1", "MAX_BODY_BYTES must be a positive number, got -1"),
+        ("READINESS_WAIT_SECONDS", "nan", "READINESS_WAIT_SECONDS must be a positive number, got nan"),
+        ("RETRY_AFTER_SECONDS", "soon", "a numeric setting is not a number"),
+        ("DATABASE_POOL_MAX", "64", "1 <= max <= 32; got 1 and 64"),
+    ],
+)
+def test_a_bound_out_of_range_stops_the_app(variable: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_environment({"DATABASE_SSLMODE": "disable", variable: value})

@@ -1,0 +1,27 @@
+"""The local run's environment: loopback only, sslmode relaxed here and nowhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scripts.run_app import LOCAL_SSLMODE, ROOT, app_environment
+
+
+def test_the_local_environment_relaxes_sslmode_and_listens_on_loopback(tmp_path: Path) -> None:
+    base = {
+        "PATH": "/usr/bin",
+        "PYTHONPATH": "/elsewhere",
+        "DATABASE_SSLMODE": "verify-full",
+        "DATABASE_SSLROOTCERT": "/etc/rds.pem",
+        "LISTEN_HOST": "0.0.0.0",  # noqa: S104 - what the container uses, overridden here
+        "DATABASE_POOL_MAX": "4",
+    }
+    env = app_environment(tmp_path, 9000, base)
+    assert LOCAL_SSLMODE == "disable"
+    assert env["DATABASE_SSLMODE"] == "disable"
+    assert "DATABASE_SSLROOTCERT" not in env
+    assert (env["LISTEN_HOST"], env["LISTEN_PORT"]) == ("127.0.0.1", "9000")
+    assert env["DATABASE_CREDENTIALS_DIR"] == str(tmp_path)
+    assert env["PYTHONPATH"].split(":") == [str(ROOT / "dockerbuild"), "/elsewhere"]
+    assert env["DATABASE_POOL_MAX"] == "4"  # other settings pass through
+    assert base["DATABASE_SSLMODE"] == "verify-full"  # the caller's mapping is left alone
