@@ -19,7 +19,12 @@ ZIZMOR_VERSION := 1.32.0
 export CHECKOV := $(CURDIR)/$(SCANNERS)/bin/checkov
 export BC_SKIP_MAPPING := TRUE
 
-.PHONY: synth test lint bench clean new-env run-app bench-app
+.PHONY: help synth test lint bench clean new-env run-app bench-app
+.DEFAULT_GOAL := help
+
+## help: list every target with its one-line description (the default)
+help:
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/\1|\2/p' $(MAKEFILE_LIST) | awk -F'|' '{ printf "  make %-9s %s\n", $$1, $$2 }'
 
 ## synth: validate every environment and synthesize all stacks into cdktf.out (no AWS account needed)
 synth: $(VENV)/.installed node_modules/.installed

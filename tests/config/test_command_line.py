@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tests import main_job
-from tests.conftest import ENVIRONMENT_NAMES
+from tests.conftest import ENVIRONMENT_NAMES, ROOT
 
 
 def run_app(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -68,3 +68,12 @@ def test_environment_named_twice_exits_2_with_one_line(tmp_path: Path) -> None:
         "1 problem(s) found; nothing was synthesized.",
     ]
     assert not (project / "cdktf.out").exists()
+
+
+def test_make_without_a_target_lists_every_target_with_its_description() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    [phony] = [line for line in makefile.splitlines() if line.startswith(".PHONY:")]
+    listed = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True, timeout=30, check=True).stdout
+    described = {line.split()[1]: line.split(maxsplit=2)[2] for line in listed.splitlines()}
+    assert set(described) == set(phony.split()[1:])
+    assert all(described.values())
