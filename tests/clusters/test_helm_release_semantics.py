@@ -14,7 +14,6 @@ hex characters of a GitRepository commit, valuesFiles `.<generation>` after it).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,19 +28,11 @@ from render.helm_release import OFFLINE_REVISION, chart_values, release_name
 from tests.catalogs import full_catalog
 from tests.clusters.test_kustomization_semantics import CRDS, crd_fields, plant
 from tests.clusters.test_render_errors import VALUES
-from tests.conftest import ROOT
 
 ENV = "prod"
 RELEASE = "clusters/apps/base/guestbook/release.yaml"
 WHERE = "clusters/apps/prod (Kustomization apps): HelmRelease guestbook/guestbook"
 Spec = dict[str, Any]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    for folder in ("clusters", "charts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def render(repo: Path) -> RenderedCluster:

@@ -11,7 +11,6 @@ skipped).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,12 @@ import yaml
 from render import flux_fields
 from render.cluster import RenderedCluster, render_cluster
 from render.errors import RenderError
-from tests.catalogs import full_catalog
+from tests.catalogs import FLUX, full_catalog
 from tests.clusters.test_render_errors import VALUES
-from tests.conftest import ROOT
 
 ENV = "prod"
-CRDS = ROOT.parent / "shared" / "upstream" / "flux-v2.8.8"
+CRDS = FLUX  # the Flux v2.8.8 manifests in the upstream cache
 Spec = dict[str, Any]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    for folder in ("clusters", "charts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def render(repo: Path, *, strict: bool = True) -> RenderedCluster:

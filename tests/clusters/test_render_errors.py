@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ from render.cluster import RenderedCluster, RenderedObject, _check_dependencies,
 from render.errors import RenderError
 from stacks import bridge
 from tests.catalogs import full_catalog
-from tests.conftest import ROOT
 from tests.main_job import copy_project, run_main_job
 
 VALUES = {key: f"value-of-{key}" for key in bridge.CONTRACT} | {
@@ -27,13 +25,6 @@ VALUES = {key: f"value-of-{key}" for key in bridge.CONTRACT} | {
     "aws_region": "eu-west-1",
     "secrets_prefix": "acme/dev/",
 }
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    for folder in ("clusters", "charts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def problems(repo: Path) -> list[str]:
