@@ -52,7 +52,12 @@ STAND_INS: dict[tuple[str, str], str] = {
     ("aws_ecr_repository", "arn"): "arn:aws:ecr:{region}:{account_id}:repository/{project}/{env}/app",
     ("aws_db_instance", "address"): bridge.CONTRACT["db_host"].offline,
     ("aws_db_instance", "port"): bridge.CONTRACT["db_port"].offline,
-    ("aws_db_instance", "master_user_secret[0].secret_arn"): bridge.CONTRACT["db_secret_arn"].offline,
+    # The master secret RDS names itself; since the app has its own credential, only the data
+    # stack (the rotation function) reads it.
+    (
+        "aws_db_instance",
+        "master_user_secret[0].secret_arn",
+    ): "arn:aws:secretsmanager:{region}:{account_id}:secret:rds!db-" + UUID + "-AbCdEf",
     ("aws_sqs_queue", "arn"): "arn:aws:sqs:{region}:{account_id}:{project}-{env}-stand-in",
     ("aws_sqs_queue", "url"): "https://sqs.{region}.amazonaws.com/{account_id}/{project}-{env}-stand-in",
 }

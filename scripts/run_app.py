@@ -7,9 +7,11 @@
 PostgreSQL comes from the machine's Debian packages (`apt-get install postgresql`) and is
 started exactly as the app's tests start it (tests/app/postgres_server.py): a new cluster
 in a temporary directory, on a free loopback port, with password (SCRAM) authentication.
-A role and a database for the app are created as the tests create them (with a random
+A database and the app's least-privilege role are created as the tests create them, with
+the rotation function's own SQL (LOGIN only, CONNECT, a schema of its own; a random
 password), their credentials written as files laid out like the mounted Secret, and the
-app runs as its container runs it, `python -m guestbook`, listening on 127.0.0.1 only.
+app runs as its container runs it, `python -m guestbook` with DATABASE_ROLE set, listening
+on 127.0.0.1 only.
 
 The one setting that differs from a deployment: the throwaway server has no TLS, so this
 local mode, and only it, sets DATABASE_SSLMODE=disable (and prints that it does). The
@@ -40,7 +42,7 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.app.conftest import APP_ROLE, fresh_database, set_role_password
+from tests.app.conftest import APP_ROLE, fresh_database, set_password
 from tests.app.postgres_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +87,7 @@ def local_database(workdir: Path) -> Iterator[LocalDatabase]:
         server.start()
         with fresh_database(server, workdir / "secret") as credentials:
             password = secrets.token_urlsafe(18)
-            set_role_password(server, password, disconnect=False)
+            set_password(server, credentials.read("dbname"), APP_ROLE, password)
             credentials.write(password=password)
             yield LocalDatabase(server, credentials.directory, password)
     finally:
@@ -95,7 +97,9 @@ def local_database(workdir: Path) -> Iterator[LocalDatabase]:
 def app_environment(credentials_dir: Path, port: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The app's environment for a local run: loopback only, and sslmode relaxed for the local server.
 
-    Other settings (DATABASE_POOL_MAX, …) pass through from `base` (the caller's environment).
+    Metrics are served on the next port (`metrics_port`), so a second local run or another
+    service on 9090 does not stop the app. Other settings (DATABASE_POOL_MAX, …) pass
+    through from `base` (the caller's environment).
     """
     env = dict(os.environ if base is None else base)
     env.pop("DATABASE_SSLROOTCERT", None)
@@ -103,12 +107,18 @@ def app_environment(credentials_dir: Path, port: int, base: Mapping[str, str] | 
         {
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "dockerbuild"), env.get("PYTHONPATH")])),
             "DATABASE_CREDENTIALS_DIR": str(credentials_dir),
+            "DATABASE_ROLE": APP_ROLE,
             "DATABASE_SSLMODE": LOCAL_SSLMODE,
             "LISTEN_HOST": LOOPBACK,
             "LISTEN_PORT": str(port),
+            "METRICS_PORT": str(metrics_port(port)),
         }
     )
     return env
+
+
+def metrics_port(port: int) -> int:
+    return port + 1
 
 
 def start_app(env: Mapping[str, str], output: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
@@ -182,6 +192,7 @@ def banner(url: str, database: LocalDatabase, ready_after: float) -> str:
             "",
             f"guestbook is listening on {url} (ready after {ready_after:.1f} s); only on {LOOPBACK}.",
             f"PostgreSQL {database.server.bin.parent.name}: {database.url}",
+            f"  the app's own role {APP_ROLE!r}: LOGIN, CONNECT and its schema {APP_ROLE!r}, nothing more.",
             f"  credential files in {database.credentials_dir}; all of it is deleted on exit.",
             f"DATABASE_SSLMODE={LOCAL_SSLMODE} in this local mode only (the throwaway server has no TLS;",
             "  the image and the chart connect with verify-full).",
@@ -205,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://{LOOPBACK}:{args.port}"
     try:
         check_port_free(args.port)
+        check_port_free(metrics_port(args.port))
         print("starting a throwaway PostgreSQL (tests/app/postgres_server.py) …", flush=True)
         with tempfile.TemporaryDirectory(prefix="guestbook-local-") as workdir, local_database(Path(workdir)) as db:
             print(
                 f"local mode: DATABASE_SSLMODE={LOCAL_SSLMODE} (the throwaway server has no TLS), "
-                f"LISTEN_HOST={LOOPBACK}, LISTEN_PORT={args.port}",
+                f"LISTEN_HOST={LOOPBACK}, LISTEN_PORT={args.port}, METRICS_PORT={metrics_port(args.port)}",
                 flush=True,
             )
             app = start_app(app_environment(db.credentials_dir, args.port))

@@ -47,11 +47,21 @@ CONTRACT: dict[str, BridgeKey] = {
     "db_port": BridgeKey("PostgreSQL port", "data", "5432"),
     "db_name": BridgeKey("PostgreSQL database name", "data", "app"),
     "db_secret_arn": BridgeKey(
-        "Secrets Manager ARN of the RDS-managed master secret (username, password)",
+        "Secrets Manager ARN of the app's own PostgreSQL credential (username, password), rotated with "
+        "alternating users; never the master secret",
         "data",
-        "arn:aws:secretsmanager:{region}:{account_id}:secret:rds!db-00000000-0000-4000-8000-000000000000-AbCdEf",
+        # The name with database.app_user.name at its default; Secrets Manager appends six characters.
+        "arn:aws:secretsmanager:{region}:{account_id}:secret:{project}/{env}/guestbook/database-AbCdEf",
+    ),
+    "db_role": BridgeKey(
+        "the app's PostgreSQL role (database.app_user.name); the credential alternates between it and <role>_clone",
+        "config",
     ),
     "secrets_prefix": BridgeKey("name prefix of other secrets External Secrets may read", "config"),
+    "github_repository_url": BridgeKey(
+        "the environment's GitHub repository (https://github.com/owner/name): Flux posts commit statuses to it",
+        "config",
+    ),
     "ecr_repository_url": BridgeKey(
         "ECR repository of the app image", "data", "{account_id}.dkr.ecr.{region}.amazonaws.com/{project}/{env}/app"
     ),

@@ -1,4 +1,9 @@
-"""`<env>-cluster`: the EKS control plane, its node groups and core add-ons."""
+"""`<env>-cluster`: the EKS control plane, its node groups and core add-ons.
+
+With `observability.enabled` also the EKS add-ons that collect from inside the cluster
+(kube-state-metrics, Container Insights with Fluent Bit) and the log groups they write to:
+they are EKS add-ons like the others here, and the add-on waits for its log groups.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from stacks.constructs.core_addons import CoreAddons
 from stacks.constructs.eks_cluster import ClusterOutputs, EksCluster
 from stacks.constructs.network import NetworkOutputs
 from stacks.constructs.node_group import ManagedNodeGroup
+from stacks.constructs.observability.container_insights import ContainerInsightsLogs
 from stacks.environment_stack import EnvironmentStack, required_tags
 from stacks.naming import ci_role_arn, ci_runner_name, cluster_name, github_connection_name
 
@@ -45,6 +51,7 @@ class ClusterStack(EnvironmentStack):
             versions=addon_versions(env.cluster.kubernetes_version),
             role_prefix=name,
             account_id=env.account_id,
+            observability=env.observability.enabled,
         )
         node_groups = [
             ManagedNodeGroup(
@@ -60,7 +67,19 @@ class ClusterStack(EnvironmentStack):
             ).node_group
             for spec in env.cluster.node_groups
         ]
-        addons.add_after_nodes(node_groups)
+        container_logs = (
+            ContainerInsightsLogs(
+                self,
+                "container-insights",
+                cluster_name=name,
+                retention_days=env.observability.log_retention_days,
+                account_id=env.account_id,
+                region=env.region,
+            ).log_groups
+            if env.observability.enabled
+            else []
+        )
+        addons.add_after_nodes(node_groups, container_log_groups=container_logs)
         self.outputs: ClusterOutputs = cluster.outputs
         self.output("cluster_name", cluster.outputs.name, "EKS cluster name")
         self.output("cluster_endpoint", cluster.outputs.endpoint, "Kubernetes API endpoint")

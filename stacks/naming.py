@@ -31,8 +31,24 @@ def physical_name(env: Environment, *parts: str) -> str:
     return "-".join((env.project, env.name, *parts))
 
 
+def secrets_prefix(env: Environment) -> str:
+    """`{project}/{env}/`: the environment's secrets in Secrets Manager, which External Secrets may read."""
+    return f"{env.project}/{env.name}/"
+
+
+def secret_name(env: Environment, *parts: str) -> str:
+    """A Secrets Manager name under `secrets_prefix`, `/`-separated like the ECR repositories."""
+    return secrets_prefix(env) + "/".join(parts)
+
+
 def cluster_name(env: Environment) -> str:
     return physical_name(env, "eks")
+
+
+def rotation_function_name(env: Environment) -> str:
+    """The app credential's rotation function: made by the data stack, watched by the
+    platform stack's alarms and dashboard, which derive the name instead of reading it."""
+    return physical_name(env, "app-credential-rotation")
 
 
 def stack_id(env: Environment, part: str) -> str:

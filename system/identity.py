@@ -8,6 +8,14 @@ what it does, and every pod that calls AWS gets credentials it can actually assu
 - A Pod Identity association names a namespace and service account that exist, and its
   role trusts exactly that pair on this cluster through the session tags EKS Pod
   Identity sets (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
+- A Lambda function's role trusts lambda.amazonaws.com, and every AWS service allowed
+  to invoke a function is held to one resource (`source_arn`) of this account
+  (`source_account`): otherwise any customer's resource of that service could make it
+  run (the confused deputy).
+- An AMP managed collector gets its access entry from AMP, which creates it only for a
+  cluster whose authentication mode takes access entries; no stack may create another
+  for the scraper's role, since EKS allows one per principal and the apply would fail
+  (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-collector-how-to.html#AMP-collector-eks-setup).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from system import upstream_facts
 from system.facts import SystemFacts, Violation
 from system.inventory import inventory
 from system.terraform import construct_path, policy_statements, referenced, resolve, resources
@@ -27,9 +36,14 @@ ADMIN_VIEW = POLICY_PREFIX + "AmazonEKSAdminViewPolicy"
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+
+
 def check(facts: SystemFacts) -> Iterator[Violation]:
     yield from _kubernetes_callers(facts)
     yield from _pod_identities(facts)
+    yield from _functions(facts)
+    yield from _scrapers(facts)
 
 
 def access_policies(facts: SystemFacts) -> dict[str, set[str]]:
@@ -127,7 +141,9 @@ def pod_identity_associations(facts: SystemFacts) -> Iterator[tuple[str, str, st
             yield stack, str(body["namespace"]), str(body["service_account"]), body["role_arn"]
         for body in resources(document, "aws_eks_addon").values():
             for association in body.get("pod_identity_association") or []:
-                namespace = "kube-system"  # EKS add-ons run their service accounts there
+                # EKS add-ons run their service accounts in kube-system unless their page says otherwise.
+                workload = upstream_facts.EKS_ADDON_WORKLOADS.get(str(body.get("addon_name")))
+                namespace = workload[0] if workload else "kube-system"
                 yield stack, namespace, str(association["service_account"]), association["role_arn"]
 
 
@@ -161,3 +177,69 @@ def trust_problems(statements: list[dict[str, Any]], *, account_id: str, namespa
     if undocumented:
         problems.append("trust conditions on aws:SourceArn, which EKS Pod Identity does not document for this trust")
     return problems
+
+
+def _functions(facts: SystemFacts) -> Iterator[Violation]:
+    for stack, document in sorted(facts.stacks.items()):
+        if not stack.startswith(f"{facts.env.name}-"):
+            continue
+        for body in resources(document, "aws_lambda_function").values():
+            where = f"{stack}: Lambda {body.get('function_name')}"
+            role = referenced(document, body.get("role"))
+            if role is None or role[0] != "aws_iam_role":
+                yield Violation(INVARIANT, where, f"role {body.get('role')} is not a role of this stack")
+                continue
+            statements = policy_statements(document, role[1].get("assume_role_policy"))
+            if not any(
+                s.get("effect", "Allow") == "Allow"
+                and "sts:AssumeRole" in s.get("actions", [])
+                and any(LAMBDA_SERVICE in p.get("identifiers", []) for p in s.get("principals") or [])
+                for s in statements
+            ):
+                yield Violation(INVARIANT, where, f"role {role[1].get('name')} does not trust {LAMBDA_SERVICE}")
+        for body in resources(document, "aws_lambda_permission").values():
+            principal = str(body.get("principal"))
+            if not principal.endswith(".amazonaws.com"):
+                continue
+            where = f"{stack}: Lambda {resolve(document, body.get('function_name'))}"
+            if not body.get("source_arn"):
+                yield Violation(
+                    INVARIANT, where, f"{principal} may invoke it for any resource: the permission needs source_arn"
+                )
+            if body.get("source_account") != facts.env.account_id:
+                yield Violation(
+                    INVARIANT, where, f"{principal} may invoke it from any account: the permission needs source_account"
+                )
+
+
+ACCESS_ENTRY_MODES = ("API", "API_AND_CONFIG_MAP")
+
+
+def _scrapers(facts: SystemFacts) -> Iterator[Violation]:
+    clusters = list(resources(facts.stack("cluster"), "aws_eks_cluster").values())
+    config = clusters[0].get("access_config") if clusters else None
+    config = config[0] if isinstance(config, list) and config else config
+    mode = str((config or {}).get("authentication_mode", "CONFIG_MAP"))
+    for stack, document in sorted(facts.stacks.items()):
+        if not stack.startswith(f"{facts.env.name}-"):
+            continue
+        for name, body in resources(document, "aws_prometheus_scraper").items():
+            where = f"{stack}: AMP scraper {body.get('alias')}"
+            if mode not in ACCESS_ENTRY_MODES:
+                yield Violation(
+                    INVARIANT,
+                    where,
+                    f"the cluster's authentication mode is {mode}: AMP creates no access entry for the scraper "
+                    "and every scrape through the API server is Unauthorized",
+                )
+            for other, entries in sorted(facts.stacks.items()):
+                for entry in resources(entries, "aws_eks_access_entry").values():
+                    principal = str(entry.get("principal_arn"))
+                    if f"aws_prometheus_scraper.{name}.role_arn" in principal or (
+                        other != stack and "aws_prometheus_scraper" in principal and "role_arn" in principal
+                    ):
+                        yield Violation(
+                            INVARIANT,
+                            f"{other}: access entry for {where.split(': ', 1)[1]}",
+                            "AMP creates this principal's entry itself; a second one fails the apply",
+                        )

@@ -3,6 +3,11 @@ manual steps, walking the Flux Kustomizations as kustomize-controller does (an o
 is applied once every `dependsOn` is Ready; with `wait` a Kustomization is Ready only
 when all its objects are). Report every object that can never become Ready, and every
 Kustomization on the app path that waits for an optional manual step.
+
+What Terraform creates includes values it never sees: the app's database credential is
+an empty secret whose first value the rotation Terraform starts puts (manual_steps.py,
+`terraform_remote_secrets`), so the app's ExternalSecret waits on that first rotation,
+not on a person.
 """
 
 from __future__ import annotations
@@ -164,7 +169,10 @@ def _object_ready(world: _World, body: dict[str, Any]) -> tuple[bool, str]:
         keys += [d.get("extract", {}).get("key") for d in spec.get("dataFrom", []) if d.get("extract")]
         missing = sorted({str(k) for k in keys if k not in world.remote})
         if missing:
-            return False, f"Secrets Manager value {', '.join(missing)} does not exist (put by hand, see the runbook)"
+            return False, (
+                f"Secrets Manager value {', '.join(missing)} does not exist: no runbook step puts it "
+                "and no Terraform resource fills it (a version, or a rotation started at once)"
+            )
         secrets.add((namespace, str(spec.get("target", {}).get("name", metadata["name"]))))
         return True, ""
     if kind == "Receiver":

@@ -11,6 +11,9 @@ Document = dict[str, Any]
 # `${aws_iam_role.name.arn}`, `${data.aws_iam_policy_document.name.json}`
 REFERENCE = re.compile(r"^\$\{(?:(data)\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.(.+)\}$")
 REMOTE_STATE = re.compile(r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-([a-z0-9-]+)\.outputs\.")
+REMOTE_OUTPUT = re.compile(
+    r"^\$\{data\.terraform_remote_state\.cross-stack-reference-input-([a-z0-9-]+)\.outputs\.([A-Za-z0-9_-]+)\}$"
+)
 
 
 def resources(document: Document, kind: str) -> dict[str, dict[str, Any]]:
@@ -43,6 +46,16 @@ def remote_stack(value: object) -> str | None:
     """The producing stack of a value read through a CDKTF stack reference."""
     match = REMOTE_STATE.match(value) if isinstance(value, str) else None
     return match.group(1) if match else None
+
+
+def remote_output(stacks: dict[str, Document], value: object) -> tuple[str, object] | None:
+    """For a value read through a stack reference: (producing stack, its output's value there)."""
+    match = REMOTE_OUTPUT.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    stack, output = match.groups()
+    body = stacks.get(stack, {}).get("output", {}).get(output)
+    return (stack, body.get("value")) if isinstance(body, dict) else None
 
 
 def resolve(document: Document, value: object) -> object:

@@ -64,4 +64,15 @@ EKS_ADDON_WORKLOADS: dict[str, tuple[str, str, dict[str, str], dict[str, int]]] 
     "coredns": ("kube-system", "coredns", {"k8s-app": "kube-dns"}, {"dns": 53, "dns-tcp": 53}),
     "vpc-cni": ("kube-system", "aws-node", {"k8s-app": "aws-node"}, {}),
     "aws-ebs-csi-driver": ("kube-system", "ebs-csi-controller-sa", {"app": "ebs-csi-controller"}, {}),
+    # Namespace from the EKS user guide ("Community add-ons"); labels and port as the
+    # prometheus-community chart names them: not read from the add-on's own manifests.
+    "kube-state-metrics": (
+        "kube-state-metrics",
+        "kube-state-metrics",
+        {"app.kubernetes.io/name": "kube-state-metrics"},
+        {"http": 8080},
+    ),
+    # Namespace and service account from the EKS user guide; the CloudWatch agent and
+    # Fluent Bit both run as it (aws-observability/helm-charts, fluent-bit-daemonset.yaml).
+    "amazon-cloudwatch-observability": ("amazon-cloudwatch", "cloudwatch-agent", {"k8s-app": "fluent-bit"}, {}),
 }

@@ -1,5 +1,6 @@
 """HTTP API: list and create guestbook entries, liveness and readiness probes, and the
-API's own description. Every answer is JSON; bounds come from Settings."""
+API's own description. Every answer is JSON; bounds come from Settings. Every request is
+counted and timed (guestbook/metrics.py); the metrics are served on a port of their own."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from guestbook.body import read_json, text_fields
-from guestbook.database import UNAVAILABLE, Database, Entry
+from guestbook.database import UNAVAILABLE, Database, Entry, SchemaMissing
 from guestbook.gate import DatabaseGate
 from guestbook.logs import AccessLog
+from guestbook.metrics import Metrics, RequestMetrics
 from guestbook.openapi import DOCUMENT, ENTRY_FIELDS, LIMIT_DEFAULT, LIMIT_RANGE
 from guestbook.problems import Problem, http_error_response, problem_response, server_error_response
 from guestbook.settings import Settings
@@ -52,7 +54,7 @@ def _limit(request: Request) -> int:
     return limit
 
 
-def create_app(database: Database, settings: Settings) -> Starlette:
+def create_app(database: Database, settings: Settings, metrics: Metrics) -> Starlette:
     schema_ready = threading.Event()
     gate = DatabaseGate(
         slots=settings.pool_max, wait=settings.database_wait_seconds, retry_after=settings.retry_after_seconds
@@ -63,7 +65,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
         if not schema_ready.is_set():
             try:
                 database.ensure_schema(wait)
-            except UNAVAILABLE as error:
+            except (UNAVAILABLE, SchemaMissing) as error:
                 log.warning("database not ready", extra={"reason": str(error)})
                 return False
             schema_ready.set()
@@ -118,7 +120,7 @@ def create_app(database: Database, settings: Settings) -> Starlette:
             Route("/entries", entries, methods=["GET", "POST"]),
             Route("/openapi.json", openapi),
         ],
-        middleware=[Middleware(AccessLog)],
+        middleware=[Middleware(AccessLog), Middleware(RequestMetrics, metrics=metrics)],
         exception_handlers={
             Problem: problem_response,
             HTTPException: http_error_response,

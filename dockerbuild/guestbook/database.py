@@ -1,6 +1,13 @@
 """The guestbook's storage: a connection pool whose every new connection reads the
 credential files again, and an idempotent schema.
 
+Every session acts as the configured role (Settings.database_role), whichever of the
+alternating logins opened it, so the table is created in that role's own schema (the
+first in search_path, "$user") and owned by it: the schema step needs no privilege
+beyond that schema, and nothing is created in "public". Where the role has no schema,
+the app reports itself not ready, with the reason, instead of creating the table
+elsewhere.
+
 Every method that needs a connection takes `wait`, the seconds it may wait for one before
 psycopg_pool raises PoolTimeout. PoolTimeout, like every failure to reach the server, is an
 OperationalError (UNAVAILABLE); any other database error is a bug in the app.
@@ -46,10 +53,17 @@ class Entry:
     created_at: datetime
 
 
+class SchemaMissing(RuntimeError):
+    """The role has no schema of its own to keep its table in; the message says which."""
+
+
 class Database:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, on_login: Callable[[str], None] | None = None) -> None:
+        """`on_login(username)`: called for every new connection with the user it logged in as."""
+        self.role = settings.database_role
+        self._on_login = on_login
         self.pool = ConnectionPool(
-            # A callable: evaluated for every new connection, so a rotated password
+            # A callable: evaluated for every new connection, so a rotated credential
             # is picked up from the files as soon as the kubelet has updated them.
             kwargs=settings.connection_kwargs,
             min_size=settings.pool_min,
@@ -59,9 +73,18 @@ class Database:
             check=ConnectionPool.check_connection,
             timeout=settings.database_wait_seconds,
             reconnect_timeout=settings.database_reconnect_seconds,
+            # A session that logged in with the previous credential files is replaced
+            # within this time of their change (Settings.database_max_lifetime_seconds).
+            max_lifetime=settings.database_max_lifetime_seconds,
+            # Called for every new connection, before it enters the pool.
+            configure=self._logged_in,
             open=False,
             name="guestbook",
         )
+
+    def _logged_in(self, conn: Connection) -> None:
+        if self._on_login:
+            self._on_login(conn.info.user)
 
     def open(self) -> None:
         self.pool.open(wait=False)
@@ -70,9 +93,18 @@ class Database:
         self.pool.close()
 
     def ensure_schema(self, wait: float) -> None:
+        """Create the table in the role's schema; SchemaMissing if the role has none."""
         with self.pool.connection(timeout=wait) as conn:
+            if self.role:
+                row = conn.execute("SELECT current_schema()").fetchone()
+                schema = row[0] if row else None
+                if schema != self.role:
+                    raise SchemaMissing(
+                        f"no schema {self.role!r} for role {self.role!r} (the first in search_path is {schema!r}):"
+                        " the credential's first rotation creates it (docs/database-credentials.md)"
+                    )
             conn.execute(SCHEMA)
-        log.info("schema ready")
+        log.info("schema ready", extra={"role": self.role or None})
 
     def is_reachable(self, wait: float) -> bool:
         try:

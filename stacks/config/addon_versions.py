@@ -25,6 +25,11 @@ merge a row older than what `aws eks describe-addon` reports as installed):
 - vpc-cni, eks-pod-identity-agent, aws-ebs-csi-driver, metrics-server: the guide has no
   per-minor table for them; each is a version public EKS configurations of 2026 pinned
   (or reported as AWS's default) for exactly that minor.
+- kube-state-metrics (a community add-on, namespace kube-state-metrics: the guide's
+  "Community add-ons" page) and amazon-cloudwatch-observability (Pod Identity from
+  v3.1.0, CloudWatch user guide): the newest builds public configurations of 2026 pinned,
+  v2.17.0-eksbuild.3 and v6.4.0-eksbuild.1 (the latter for 1.34); neither was checked per
+  minor. Installed only where `observability.enabled` (core_addons.py).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ ADDON_VERSIONS: Mapping[str, AddonVersions] = {
             "coredns": "v1.14.3-eksbuild.3",
             "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
             "metrics-server": "v0.8.1-eksbuild.10",
+            "kube-state-metrics": "v2.17.0-eksbuild.3",
+            "amazon-cloudwatch-observability": "v6.4.0-eksbuild.1",
         },
     ),
     "1.34": AddonVersions(
@@ -63,6 +70,8 @@ ADDON_VERSIONS: Mapping[str, AddonVersions] = {
             "coredns": "v1.13.2-eksbuild.11",
             "aws-ebs-csi-driver": "v1.65.0-eksbuild.2",
             "metrics-server": "v0.8.1-eksbuild.4",
+            "kube-state-metrics": "v2.17.0-eksbuild.3",
+            "amazon-cloudwatch-observability": "v6.4.0-eksbuild.1",
         },
     ),
 }

@@ -14,7 +14,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from stacks.config.addon_versions import ADDON_VERSIONS, supported_minors
-from stacks.config.model import KMS_KEY_ARN, Cluster, Database, Dns, Network, Platform, StateBackend
+from stacks.config.model import (
+    KMS_KEY_ARN,
+    Cluster,
+    Database,
+    Dns,
+    Network,
+    Observability,
+    Platform,
+    StateBackend,
+)
 from stacks.config.subnets import SubnetPlanError, plan_subnets
 from stacks.naming import ci_role_arn
 
@@ -94,6 +103,26 @@ def _storage(database: Database) -> Iterator[Problem]:
             "database.max_allocated_storage_gib",
             f"{database.max_allocated_storage_gib} is below allocated_storage_gib ({database.allocated_storage_gib})",
         )
+
+
+# Role names PostgreSQL refuses ("pg_" prefix, "public") or RDS keeps for itself (rdsadmin,
+# rds_superuser, rds_iam, …): https://www.postgresql.org/docs/current/sql-createrole.html,
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.html
+RESERVED_ROLE_PREFIXES = ("pg_", "rds")
+RESERVED_ROLES = ("public",)
+
+
+def _app_user(database: Database) -> Iterator[Problem]:
+    """The app's role and its alternate are neither the master user nor a reserved role."""
+    name = database.app_user.name
+    roles = (name, f"{name}_clone")
+    if database.master_username in roles:
+        yield (
+            "database.app_user.name",
+            f"{name!r} (or its alternate {name}_clone) is the master user; the app must have a role of its own",
+        )
+    if name in RESERVED_ROLES or name.startswith(RESERVED_ROLE_PREFIXES):
+        yield "database.app_user.name", f"{name!r} is reserved by PostgreSQL or RDS (public, pg_…, rds…)"
 
 
 def _reserved_tags(tags: dict[str, str]) -> Iterator[Problem]:
@@ -183,12 +212,35 @@ def _flux_git_access(repository: str, platform: Platform) -> Iterator[Problem]:
         yield "platform.flux.git_credential.type", f"{credential.type} needs an {scheme} platform.flux.url, got {url}"
 
 
+def _observability(tier: str, observability: Observability) -> Iterator[Problem]:
+    """Production is watched, and somebody hears about it."""
+    if tier == "production" and not observability.enabled:
+        yield "observability.enabled", "must be true when tier is production"
+    if observability.enabled and tier == "production" and not observability.alert_emails:
+        yield "observability.alert_emails", "needs at least one address when tier is production: alerts go nowhere"
+    for address, count in Counter(observability.alert_emails).items():
+        if count > 1:
+            yield "observability.alert_emails", f"{address} is listed {count} times"
+
+
+def _free_storage_alarm(database: Database, observability: Observability) -> Iterator[Problem]:
+    """The free-storage alarm can only fire below what the database has."""
+    limit = observability.thresholds.database_free_storage_gib
+    if observability.enabled and limit >= database.allocated_storage_gib:
+        yield (
+            "observability.thresholds.database_free_storage_gib",
+            f"{limit} is not below database.allocated_storage_gib ({database.allocated_storage_gib}): "
+            "it would always fire",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     _zones,
     _subnets,
     _node_groups,
     _kubernetes_version,
     _storage,
+    _app_user,
     _reserved_tags,
     _production_tier,
     _production_secrets,
@@ -196,4 +248,6 @@ RULES: tuple[Rule, ...] = (
     _state_key,
     _zone_holds_domain,
     _flux_git_access,
+    _observability,
+    _free_storage_alarm,
 )

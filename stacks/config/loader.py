@@ -28,6 +28,7 @@ from stacks.config.model import (
     DOMAIN,
     IAM_PRINCIPAL_ARN,
     KUBERNETES_VERSION,
+    PG_ALTERNATING_ROLE,
     PG_IDENTIFIER,
     REGION,
     Environment,
@@ -44,6 +45,10 @@ PATTERN_HINTS = {
     IAM_PRINCIPAL_ARN: "must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
     KUBERNETES_VERSION: 'must be a Kubernetes version EKS supports, 1.33 or newer, quoted (e.g. "1.35")',
     PG_IDENTIFIER: "must be a PostgreSQL identifier: lowercase letters, digits and '_', starting with a letter",
+    PG_ALTERNATING_ROLE: (
+        "must be a PostgreSQL identifier of at most 57 characters (its alternate adds '_clone'): "
+        "lowercase letters, digits and '_', starting with a letter"
+    ),
 }
 
 

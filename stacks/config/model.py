@@ -19,6 +19,9 @@ REGION = r"^[a-z]{2}-[a-z]+-\d$"
 ACCOUNT_ID = r"^\d{12}$"
 IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"
 PG_IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
+# A role that alternates with `<name>_clone`: 57 characters leave room for the suffix
+# within PostgreSQL's 63 (NAMEDATALEN - 1).
+PG_ALTERNATING_ROLE = r"^[a-z][a-z0-9_]{0,56}$"
 KUBERNETES_VERSION = r"^1\.(3[3-9]|[4-9]\d)$"
 # A key ARN, as Terraform's S3 backend validates kms_key_id (validateKMSKey in
 # internal/backend/remote-state/s3/validate.go; alias ARNs only from later versions).
@@ -157,6 +160,19 @@ class Cluster(Strict):
     node_groups: Annotated[list[NodeGroup], Field(min_length=1)]
 
 
+class AppUser(Strict):
+    """The app's own PostgreSQL role and its Secrets Manager secret.
+
+    Rotated with Secrets Manager's alternating-users strategy by the project's rotation
+    function: it alternates between `name` and `name_clone`, so the app's credential
+    stays valid while the other one is changed. The first rotation, which Terraform
+    starts, creates the role and the secret's first value.
+    """
+
+    name: Annotated[str, Field(pattern=PG_ALTERNATING_ROLE)] = "guestbook"
+    rotation_days: Annotated[int, Field(ge=1, le=365)] = 30
+
+
 class Database(Strict):
     engine_version: Annotated[str, Field(pattern=r"^1[5-9](\.\d+)?$")]
     instance_class: Annotated[str, Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")]
@@ -169,6 +185,7 @@ class Database(Strict):
     final_snapshot: bool
     backup_retention_days: Annotated[int, Field(ge=1, le=35)]
     log_retention_days: LogRetentionDays = 365
+    app_user: AppUser = AppUser()
 
 
 class Registry(Strict):
@@ -242,8 +259,8 @@ class Platform(Strict):
     # sync also deletes records whose Ingress is gone; upsert-only never deletes (prod:
     # a mistaken change in Git cannot take a name off the internet).
     external_dns_policy: Literal["sync", "upsert-only"]
-    # Days a deleted secret (the Flux webhook token) can be restored. Its name stays taken
-    # meanwhile, so a redeploy within the window fails; 0 deletes at once.
+    # Days a deleted secret (the Flux webhook and commit status tokens) can be restored.
+    # Its name stays taken meanwhile, so a redeploy within the window fails; 0 deletes at once.
     secret_recovery_days: Annotated[int, AfterValidator(_recovery_window)] = 30
     flux: Flux = Flux()
     # Escape hatch: chart values merged last over what the add-on computes.
@@ -261,6 +278,55 @@ class Delivery(Strict):
     # IAM allows one GitHub OIDC provider per account: the bootstrap stack of exactly one
     # environment per account creates it; the others of that account use the existing one.
     github_oidc_provider: Literal["create", "existing"] = "create"
+
+
+# One address, no display name: SNS e-mail subscriptions take a bare address.
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _email(address: str) -> str:
+    if not EMAIL.match(address):
+        raise ValueError(f"{address!r} is not an e-mail address (name@example.com)")
+    return address
+
+
+class Slo(Strict):
+    """What the app promises; the alert rules measure it (stacks/constructs/observability/rules.py)."""
+
+    # Share of requests answered without a 5xx, in percent; 100 - it is the error budget.
+    availability_percent: Annotated[float, Field(ge=90, lt=100)] = 99.5
+    # 99 % of requests are answered within this many seconds.
+    latency_p99_seconds: Annotated[float, Field(gt=0, le=30)] = 0.5
+
+
+class AlertThresholds(Strict):
+    """When an alert fires; docs/runbooks/alerts.md says what each one means."""
+
+    crash_loop_minutes: Annotated[int, Field(ge=1, le=60)] = 5
+    # flux-operator refreshes flux_resource_info with its report, every 5 minutes by
+    # default (https://fluxoperator.dev/docs/instance/monitoring/): a shorter wait is not seen.
+    flux_not_ready_minutes: Annotated[int, Field(ge=10, le=1440)] = 15
+    external_secret_not_ready_minutes: Annotated[int, Field(ge=5, le=1440)] = 10
+    database_cpu_percent: Annotated[int, Field(ge=10, le=100)] = 80
+    database_free_storage_gib: Annotated[int, Field(ge=1, le=65536)] = 5
+    database_connections: Annotated[int, Field(ge=1, le=100000)] = 80
+    load_balancer_5xx_per_minute: Annotated[int, Field(ge=1)] = 10
+    load_balancer_response_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    nat_dropped_packets_per_minute: Annotated[int, Field(ge=1)] = 100
+
+
+class Observability(Strict):
+    """Metrics (Amazon Managed Service for Prometheus and its managed collector), logs
+    (Container Insights) and alerts (rules, Alertmanager, CloudWatch alarms) to e-mail."""
+
+    enabled: bool = False
+    # AMP keeps samples 1 to 1095 days (UpdateWorkspaceConfiguration); its default is 150.
+    metrics_retention_days: Annotated[int, Field(ge=1, le=1095)] = 150
+    # Container Insights' log groups and the workspace's own log group.
+    log_retention_days: LogRetentionDays = 30
+    alert_emails: list[Annotated[str, AfterValidator(_email)]] = []
+    slo: Slo = Slo()
+    thresholds: AlertThresholds = AlertThresholds()
 
 
 class Environment(Strict):
@@ -282,6 +348,7 @@ class Environment(Strict):
     dns: Dns
     platform: Platform
     delivery: Delivery = Delivery()
+    observability: Observability = Observability()
 
     @property
     def github_repository(self) -> str:

@@ -56,8 +56,15 @@ SOURCE_ACCOUNT_IN_TRUST = {
     "ec2.amazonaws.com": False,
     # https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html shows no condition.
     "eks.amazonaws.com": False,
+    # The execution role's trust shows no condition; who may invoke the function is the
+    # function's own resource policy (aws_lambda_permission with source_arn):
+    # https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+    "lambda.amazonaws.com": False,
     # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html#USER_Monitoring.OS.confused-deputy
     "monitoring.rds.amazonaws.com": True,
+    # The managed collector's roles for an encrypted workspace:
+    # https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-collector-how-to.html
+    "scraper.aps.amazonaws.com": True,
     # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
     "vpc-flow-logs.amazonaws.com": True,
 }

@@ -2,7 +2,8 @@
 
 `manage_master_user_password` makes RDS generate the password, keep it in Secrets
 Manager (encrypted with this database's key) and rotate it; Terraform only ever sees the
-secret's ARN, which the platform hands to External Secrets.
+secret's ARN. Only the app credential's rotation function reads it (app_credential.py);
+the app and the cluster never do.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from stacks.constructs.encryption_key import EncryptionKey
 from stacks.constructs.iam import ServiceRole, service_trust
 from stacks.constructs.log_group import encrypted_log_group
 
+POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
 # Slow statements and schema changes are logged; every connection must use TLS.
 PARAMETERS = {
@@ -34,7 +36,8 @@ class DatabaseOutputs:
     port: str
     name: str
     master_secret_arn: str
-    key_arn: str  # encrypts the master secret, so its readers need kms:Decrypt on it
+    key_arn: str  # encrypts the database's secrets, so their readers need kms:Decrypt on it
+    logs_key_arn: str  # encrypts the database's log groups
     security_group_id: str
 
 
@@ -57,7 +60,7 @@ class PostgresDatabase(Construct):
             self,
             "key",
             alias=identifier,
-            description=f"{identifier} storage, snapshots, Performance Insights and master secret",
+            description=f"{identifier} storage, snapshots, Performance Insights, master and app secrets",
             account_id=account_id,
             region=region,
         )
@@ -65,7 +68,7 @@ class PostgresDatabase(Construct):
             self,
             "logs-key",
             alias=f"{identifier}-logs",
-            description=f"{identifier} exported logs",
+            description=f"{identifier} exported logs and credential rotation logs",
             account_id=account_id,
             region=region,
             for_cloudwatch_logs=True,
@@ -86,6 +89,8 @@ class PostgresDatabase(Construct):
             "security-group",
             name=identifier,
             vpc_id=vpc_id,
+            # Also from the credential's rotation function (its own rule); a new description
+            # would replace the group, so it stays as first deployed.
             description=f"PostgreSQL {identifier}: reachable only from the EKS cluster",
         )
         aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
@@ -94,8 +99,8 @@ class PostgresDatabase(Construct):
             security_group_id=firewall.id,
             referenced_security_group_id=client_security_group_id,
             ip_protocol="tcp",
-            from_port=5432,
-            to_port=5432,
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
             description="PostgreSQL from EKS nodes and pods",
         )
         major = spec.engine_version.split(".")[0]
@@ -158,5 +163,6 @@ class PostgresDatabase(Construct):
             name=self.instance.db_name,
             master_secret_arn=self.instance.master_user_secret.get(0).secret_arn,
             key_arn=key.arn,
+            logs_key_arn=logs_key.arn,
             security_group_id=firewall.id,
         )

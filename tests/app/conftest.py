@@ -1,9 +1,15 @@
-"""Fixtures for the app: a real PostgreSQL, a mounted-Secret directory, a running server."""
+"""Fixtures for the app: a real PostgreSQL where the app has its own least-privilege role,
+a mounted-Secret directory, a running server.
+
+The role and its clone are made with the rotation function's own SQL (rotation/roles.py),
+as its first and second rotations make them in AWS: LOGIN only, CONNECT, a schema of its
+own; the clone a member of it."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,13 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pg8000.native
 import pytest
 from psycopg import sql
 
-from tests.app.postgres_server import PostgresServer, free_port
+from rotation import roles, scram
+from tests.app.postgres_server import SUPERUSER_PASSWORD, PostgresServer, free_port
 from tests.conftest import ROOT
 
+# The app's base role, which owns its schema and table, and the second login the
+# alternating-users rotation creates as a member of it (rotation/ in AWS).
 APP_ROLE = "guestbook"
+CLONE_ROLE = f"{APP_ROLE}_clone"
+# The app's table as a session that is not the app's (the superuser's) names it.
+ENTRIES = sql.Identifier(APP_ROLE, "entries")
+FIRST_PASSWORD = "first-password"
 
 
 @pytest.fixture(scope="session")
@@ -32,46 +46,63 @@ def postgres() -> Iterator[PostgresServer]:
 
 @dataclass
 class Credentials:
-    """A directory laid out like the mounted Secret the chart's ExternalSecret produces."""
+    """A directory laid out like the mounted Secret the chart's ExternalSecret produces,
+    and updated as the kubelet updates one (its AtomicWriter): each file is a link through
+    `..data` to a directory of one version, and a change writes a new version and swaps
+    `..data`, so every file changes at the same instant."""
 
     directory: Path
 
     def write(self, **values: str) -> None:
-        for key, value in values.items():
-            staged = self.directory / f".{key}.new"
-            staged.write_text(value)
-            staged.replace(self.directory / key)  # atomic, as the kubelet's symlink swap
+        data = self.directory / "..data"
+        previous = data.resolve() if data.is_symlink() else None
+        current = {path.name: path.read_text() for path in previous.iterdir()} if previous else {}
+        version = self.directory / f"..{time.monotonic_ns()}"
+        version.mkdir()
+        for key, value in {**current, **values}.items():
+            (version / key).write_text(value)
+        staged = self.directory / "..data_tmp"
+        staged.symlink_to(version.name)
+        staged.replace(data)  # rename(2): atomic
+        for key in values:
+            if not (self.directory / key).is_symlink():
+                (self.directory / key).symlink_to(f"..data/{key}")
+        if previous:
+            shutil.rmtree(previous)
+
+    def read(self, key: str) -> str:
+        return (self.directory / key).read_text()
 
 
-def set_role_password(postgres: PostgresServer, password: str, *, disconnect: bool) -> None:
-    """Change the app role's password; with `disconnect`, also end its idle sessions so that
-    the pool has to log in again (RDS itself leaves open sessions alone when it rotates)."""
-    with postgres.admin() as conn:
-        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(password)))
-        if disconnect:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s AND state = 'idle'",
-                (APP_ROLE,),
-            )
+def set_password(postgres: PostgresServer, dbname: str, username: str, password: str) -> None:
+    """A rotation's setSecret: `username`, the base role or its clone, logs in with
+    `password` from now on. The rotation function's own SQL (rotation/roles.py) through its
+    own driver (pg8000), as the superuser (the app tests' server has no TLS): the first run
+    creates the base role (LOGIN only), its schema and its CONNECT grant, the first for the
+    clone creates it as a member of the base role. No session is ended."""
+    session = pg8000.native.Connection(
+        user="postgres", password=SUPERUSER_PASSWORD, host="127.0.0.1", port=postgres.port, database=dbname
+    )
+    try:
+        roles.apply(session, base=APP_ROLE, username=username, verifier=scram.verifier(password), database=dbname)
+    finally:
+        session.close()
 
 
 @contextmanager
 def fresh_database(postgres: PostgresServer, directory: Path) -> Iterator[Credentials]:
-    """A new database owned by the app's role, and its credential files in `directory`."""
+    """A new database (the superuser's, as RDS's is the master user's) with the app's role
+    bootstrapped in it by a first rotation, and its credential files in `directory`.
+    PUBLIC may not connect to it, so the rotation's grant is what lets the app in."""
     name = f"guestbook_{os.getpid()}_{time.monotonic_ns()}"
     with postgres.admin() as conn:
-        conn.execute(
-            sql.SQL(
-                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {role}) THEN "
-                "CREATE ROLE {ident} LOGIN; END IF; END $$"
-            ).format(role=sql.Literal(APP_ROLE), ident=sql.Identifier(APP_ROLE))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(APP_ROLE)))
-    set_role_password(postgres, "first-password", disconnect=False)
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+    set_password(postgres, name, APP_ROLE, FIRST_PASSWORD)
     credentials = Credentials(directory)
     credentials.directory.mkdir()
     credentials.write(
-        host="127.0.0.1", port=str(postgres.port), dbname=name, username=APP_ROLE, password="first-password"
+        host="127.0.0.1", port=str(postgres.port), dbname=name, username=APP_ROLE, password=FIRST_PASSWORD
     )
     yield credentials
     with postgres.admin() as conn:
@@ -89,6 +120,7 @@ class RunningApp:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    metrics_url: str  # METRICS_PORT's /metrics
 
     def client(self, timeout: float = 20) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=timeout)
@@ -114,20 +146,24 @@ def launch(credentials: Credentials, log: Path, **settings: str) -> RunningApp:
 
     `settings` are further environment variables (DATABASE_WAIT_SECONDS="1", …).
     """
-    port = free_port()
+    port = metrics_port = free_port()
+    while metrics_port == port:
+        metrics_port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "dockerbuild"),
         "DATABASE_CREDENTIALS_DIR": str(credentials.directory),
+        "DATABASE_ROLE": APP_ROLE,
         "DATABASE_SSLMODE": "disable",  # the throwaway test server has no TLS; RDS requires it
         "LISTEN_HOST": "127.0.0.1",
         "LISTEN_PORT": str(port),
+        "METRICS_PORT": str(metrics_port),
         "SHUTDOWN_GRACE_SECONDS": "20",
         **settings,
     }
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "guestbook"], env=env, stdout=sink, stderr=subprocess.STDOUT)
-    return RunningApp(process, f"http://127.0.0.1:{port}", log)
+    return RunningApp(process, f"http://127.0.0.1:{port}", log, f"http://127.0.0.1:{metrics_port}/metrics")
 
 
 @contextmanager

@@ -3,6 +3,10 @@
 Each test session gets its own cluster in a temporary directory, on a free loopback
 port, with password (SCRAM) authentication over TCP so that a password change really
 locks out the old one. `.ci/run` installs the `postgresql` package.
+
+Options for the rotation function's tests: `tls` serves TLS with the given certificate
+and key (clear connections still work), `settings` are further server parameters
+(`log_statement=ddl`, …); the server's log is `log`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -32,8 +38,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """A server certificate (PEM, chain included) and its unencrypted private key (PEM)."""
+
+    certificate: bytes
+    key: bytes
+
+
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: TlsFiles | None = None, settings: Mapping[str, str] | None = None) -> None:
         binaries = _binaries()
         if binaries is None:
             message = "PostgreSQL is not installed (apt-get install postgresql; .ci/run does this)"
@@ -45,6 +59,8 @@ class PostgresServer:
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
         self.port = free_port()
+        self.log = self.root / "server.log"
+        self._settings = dict(settings or {})
         self._as_postgres = os.geteuid() == 0  # the server refuses to run as root
         self.socket_dir.mkdir()
         password_file = self.root / "superuser-password"
@@ -64,6 +80,19 @@ class PostgresServer:
             f"--pwfile={password_file}",
             "--no-sync",
         )
+        if tls is not None:
+            self._install_tls(tls)
+
+    def _install_tls(self, tls: TlsFiles) -> None:
+        # The server refuses a key others can read, and must own it.
+        certificate, key = self.root / "server.crt", self.root / "server.key"
+        certificate.write_bytes(tls.certificate)
+        key.write_bytes(tls.key)
+        key.chmod(0o600)
+        if self._as_postgres:
+            shutil.chown(certificate, "postgres")
+            shutil.chown(key, "postgres")
+        self._settings |= {"ssl": "on", "ssl_cert_file": str(certificate), "ssl_key_file": str(key)}
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bin / tool), *args]
@@ -73,7 +102,8 @@ class PostgresServer:
 
     def start(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.socket_dir}"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+        options += "".join(f" -c {name}={value}" for name, value in self._settings.items())
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")

@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+from psycopg import sql
 
-from tests.app.conftest import Credentials, RunningApp, fresh_database, serving
+from tests.app.conftest import ENTRIES, Credentials, RunningApp, fresh_database, serving
 from tests.app.postgres_server import PostgresServer
 
 WAIT = 1.0  # DATABASE_WAIT_SECONDS the app runs with here
@@ -181,8 +182,8 @@ def test_a_bug_is_a_500_with_its_traceback_not_an_outage(
     app: RunningApp, database: Credentials, postgres: PostgresServer
 ) -> None:
     """The table gone under the app (a broken migration, say) is not the database being away."""
-    with postgres.admin((database.directory / "dbname").read_text()) as conn:
-        conn.execute("DROP TABLE entries")
+    with postgres.admin(database.read("dbname")) as conn:
+        conn.execute(sql.SQL("DROP TABLE {}").format(ENTRIES))
     with app.client() as client:
         response = client.get("/entries")
     assert response.status_code == 500

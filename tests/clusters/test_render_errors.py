@@ -20,6 +20,7 @@ VALUES = {key: f"value-of-{key}" for key in bridge.CONTRACT} | {
     "flux_webhook_host": "flux-webhook.dev.acme.example.com",
     "ingress_group": "acme-dev-eks",
     "db_port": "5432",
+    "db_role": "guestbook",
     "db_name": "app",
     "vpc_cidr": "10.10.0.0/16",
     "aws_region": "eu-west-1",
@@ -95,7 +96,7 @@ def test_dangling_and_cyclic_dependencies() -> None:
 
 
 def test_main_job_reports_render_errors_and_writes_nothing(tmp_path: Path) -> None:
-    project = copy_project(tmp_path, "stacks", "render", "system", "clusters", "charts", "environments")
+    project = copy_project(tmp_path, "stacks", "render", "system", "rotation", "clusters", "charts", "environments")
     entry = project / "clusters/dev/apps.yaml"
     entry.write_text(entry.read_text().replace("name: infra-configs", "name: infra-config"))
     result = run_main_job(project)

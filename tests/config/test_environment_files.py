@@ -211,6 +211,50 @@ CASES: list[tuple[str, Mutation, list[str]]] = [
         ],
     ),
     (
+        "app role too long for its alternate",
+        lambda data: data["database"].update(app_user={"name": "a" * 58}),
+        [
+            f"database.app_user.name: {'a' * 58!r} must be a PostgreSQL identifier of at most 57 characters "
+            "(its alternate adds '_clone'): lowercase letters, digits and '_', starting with a letter"
+        ],
+    ),
+    (
+        "app role is the master user",
+        lambda data: data["database"].update(app_user={"name": "platform_admin"}),
+        [
+            "database.app_user.name: 'platform_admin' (or its alternate platform_admin_clone) is the master user; "
+            "the app must have a role of its own"
+        ],
+    ),
+    (
+        "app role's alternate is the master user",
+        lambda data: data["database"].update(master_username="guestbook_clone"),
+        [
+            "database.app_user.name: 'guestbook' (or its alternate guestbook_clone) is the master user; "
+            "the app must have a role of its own"
+        ],
+    ),
+    (
+        "app role reserved by PostgreSQL",
+        lambda data: data["database"].update(app_user={"name": "pg_app"}),
+        ["database.app_user.name: 'pg_app' is reserved by PostgreSQL or RDS (public, pg_…, rds…)"],
+    ),
+    (
+        "rotation period out of range",
+        lambda data: data["database"].update(app_user={"rotation_days": 0}),
+        ["database.app_user.rotation_days: Input should be greater than or equal to 1"],
+    ),
+    (
+        "rotation period over a year",
+        lambda data: data["database"].update(app_user={"rotation_days": 400}),
+        ["database.app_user.rotation_days: Input should be less than or equal to 365"],
+    ),
+    (
+        "unknown app_user key",
+        lambda data: data["database"].update(app_user={"rotation": 30}),
+        ["database.app_user.rotation: unknown key (did you mean 'rotation_days'?)"],
+    ),
+    (
         "field and cross-field errors together",
         lambda data: data.update(
             region="europe",

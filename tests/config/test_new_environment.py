@@ -22,7 +22,7 @@ from tests.conftest import ENVIRONMENT_NAMES, ROOT
 from tests.main_job import copy_project, run_main_job
 from tests.policy.scanners import run_checkov, suppressions, unexplained
 
-FOLDERS = ("stacks", "render", "system", "clusters", "charts", "environments", ".github", "scripts")
+FOLDERS = ("stacks", "rotation", "render", "system", "clusters", "charts", "environments", ".github", "scripts")
 FILES = ("Makefile", "pyproject.toml", "policy/suppressions.yaml")
 NAME = next(name for name in ("staging", *(f"staging{n}" for n in range(2, 99))) if name not in ENVIRONMENT_NAMES)
 NEW_FILE = f"environments/{NAME}.yaml"

@@ -35,6 +35,7 @@ def test_copies_the_file_and_both_flux_folders_renaming_every_mention(repo: Path
             "clusters/apps/staging/image-automation.yaml",
             "clusters/apps/staging/kustomization.yaml",
             "clusters/staging/apps.yaml",
+            "clusters/staging/flux-commit-status.yaml",
             "clusters/staging/flux-webhook.yaml",
             "clusters/staging/infrastructure.yaml",
             "environments/staging.yaml",

@@ -1,5 +1,5 @@
 """Contract across the border: what Terraform writes into flux-system/cluster-vars is
-exactly what the Git side under clusters/ substitutes, and the README documents it."""
+exactly what the Git side under clusters/ substitutes, and docs/platform-layer.md documents it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import pytest
 
 from stacks import bridge
+from stacks.config import Environment
 from tests.conftest import ROOT
 from tests.helpers import Document, by_path
 
@@ -56,7 +57,18 @@ def test_flux_kustomizations_substitute_from_the_bridge() -> None:
         assert "substituteFrom:" in text and f"name: {bridge.NAME}" in text, path
 
 
-def test_readme_documents_every_bridge_key() -> None:
-    readme = (ROOT / "README.md").read_text()
-    rows = re.findall(r"^\| `([a-z_]+)` \| .+ \| (config|network|cluster|data|platform) \|$", readme, re.MULTILINE)
+def test_docs_document_every_bridge_key() -> None:
+    page = (ROOT / "docs" / "platform-layer.md").read_text()
+    rows = re.findall(r"^\| `([a-z_]+)` \| .+ \| (config|network|cluster|data|platform) \|$", page, re.MULTILINE)
     assert dict(rows) == {key: entry.producer for key, entry in bridge.CONTRACT.items()}
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_app_gets_its_own_credential_and_role_never_the_master_secret(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    _, config_map = by_path(stacks[f"{env}-platform"], "kubernetes_config_map_v1", "bridge/config-map")
+    data = config_map["data"]
+    output = data["db_secret_arn"].split(".outputs.")[1].rstrip("}")
+    assert stacks[f"{env}-data"]["output"][output]["value"].startswith("${aws_secretsmanager_secret.app-credential_")
+    assert data["db_role"] == environments[env].database.app_user.name

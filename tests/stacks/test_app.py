@@ -80,8 +80,9 @@ def test_the_stack_that_creates_the_state_bucket_keeps_local_state_at_the_projec
 
 
 def files_containing(directory: Path, needle: str) -> list[str]:
+    """Every file, the rotation function's zip among them (its entries are stored, so readable)."""
     return sorted(
-        str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and needle in p.read_text()
+        str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()
     )
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from stacks.config import Environment
+from stacks.constructs.core_addons import OBSERVABILITY
 from stacks.constructs.eks_cluster import CONTROL_PLANE_LOG_TYPES
 from tests.conftest import ENVIRONMENT_NAMES
 from tests.helpers import Document, by_path, data_sources, only, ref, remote, resources
@@ -109,16 +110,13 @@ def test_node_role_carries_no_add_on_permissions(stacks: dict[str, Document], en
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_core_add_ons_are_installed(stacks: dict[str, Document], env: str) -> None:
+def test_core_add_ons_are_installed(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
     addons = {a["addon_name"] for a in resources(stacks[f"{env}-cluster"], "aws_eks_addon").values()}
-    assert addons == {
-        "vpc-cni",
-        "coredns",
-        "kube-proxy",
-        "eks-pod-identity-agent",
-        "aws-ebs-csi-driver",
-        "metrics-server",
-    }
+    core = {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver", "metrics-server"}
+    observed = set(OBSERVABILITY) if environments[env].observability.enabled else set()
+    assert addons == core | observed
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from stacks.config import Environment
+from stacks.naming import deploy_boundary_arn
 from tests.conftest import ENVIRONMENT_NAMES
-from tests.helpers import Document, by_path, only, remote
+from tests.helpers import Document, by_path, only, ref, remote, resources
 
 ENVS = ENVIRONMENT_NAMES
 
@@ -47,15 +48,64 @@ def test_no_password_is_written_anywhere(stacks: dict[str, Document]) -> None:
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_database_accepts_only_the_cluster_on_5432(stacks: dict[str, Document], env: str) -> None:
+def test_database_accepts_only_the_cluster_and_the_rotation_function_on_5432(
+    stacks: dict[str, Document], env: str
+) -> None:
     stack = stacks[f"{env}-data"]
     group_name, group = by_path(stack, "aws_security_group", "postgres/security-group")
-    rule = only(stack, "aws_vpc_security_group_ingress_rule")
+    function_group, _ = by_path(stack, "aws_security_group", "app-credential/rotation/security-group")
     assert "ingress" not in group and "egress" not in group
-    assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (5432, 5432, "tcp")
-    assert remote(rule["referenced_security_group_id"], f"{env}-cluster")
-    assert "cidr_ipv4" not in rule
-    assert group_name in rule["security_group_id"]
+    rules = [
+        r
+        for r in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+        if group_name in r["security_group_id"]
+    ]
+    assert all((r["from_port"], r["to_port"], r["ip_protocol"]) == (5432, 5432, "tcp") for r in rules)
+    assert all("cidr_ipv4" not in r and "cidr_ipv6" not in r for r in rules)
+    sources = [r["referenced_security_group_id"] for r in rules]
+    assert len(sources) == 2
+    assert sum(remote(source, f"{env}-cluster") for source in sources) == 1
+    assert ref("aws_security_group", function_group, "id") in sources
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_app_credential_follows_the_environment_file(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    stack = stacks[f"{env}-data"]
+    spec = environments[env]
+    secret = only(stack, "aws_secretsmanager_secret")
+    assert secret["name"] == f"acme/{env}/{spec.database.app_user.name}/database"
+    assert secret["recovery_window_in_days"] == spec.platform.secret_recovery_days
+    rotation = only(stack, "aws_secretsmanager_secret_rotation")
+    assert rotation["rotation_rules"] == {"automatically_after_days": spec.database.app_user.rotation_days}
+    _, function = by_path(stack, "aws_lambda_function", "app-credential/rotation/function")
+    assert function["environment"]["variables"]["APP_USERNAME"] == spec.database.app_user.name
+    _, logs = by_path(stack, "aws_cloudwatch_log_group", "app-credential/rotation/log-group")
+    assert logs["retention_in_days"] == spec.database.log_retention_days
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_rotation_function_runs_in_the_private_subnets_under_the_deploy_boundary(
+    stacks: dict[str, Document], environments: dict[str, Environment], env: str
+) -> None:
+    stack = stacks[f"{env}-data"]
+    _, function = by_path(stack, "aws_lambda_function", "app-credential/rotation/function")
+    subnets = function["vpc_config"]["subnet_ids"]
+    assert subnets and all(remote(s, f"{env}-network") and "_private-" in s for s in subnets)
+    _, role = by_path(stack, "aws_iam_role", "app-credential/rotation/role/role")
+    assert role["name"] == f"acme-{env}-app-credential-rotation"
+    assert role["permissions_boundary"] == deploy_boundary_arn(environments[env])
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_outputs_name_the_app_secret_and_the_master_secret_for_operators(stacks: dict[str, Document], env: str) -> None:
+    stack = stacks[f"{env}-data"]
+    outputs = stack["output"]
+    secret, _ = by_path(stack, "aws_secretsmanager_secret", "app-credential/secret")
+    assert outputs["app_secret_arn"]["value"] == ref("aws_secretsmanager_secret", secret, "arn")
+    assert outputs["master_secret_arn"]["value"].endswith(".master_user_secret[0].secret_arn}")
+    assert "operators" in outputs["master_secret_arn"]["description"]
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -72,17 +72,24 @@ def test_external_dns_can_change_only_its_own_zone(stacks: dict[str, Document]) 
     assert unscoped == ["route53:ListHostedZones"]
 
 
-def test_external_secrets_reads_only_the_rds_secret_and_its_prefix(stacks: dict[str, Document]) -> None:
+def test_external_secrets_reads_only_the_app_credential_and_its_prefix(stacks: dict[str, Document]) -> None:
     stack = stacks["dev-platform"]
     statements = policy_statements(stack, "external-secrets")
     [read] = [s for s in statements if "secretsmanager:GetSecretValue" in s["actions"]]
-    rds_secret, prefix = read["resources"]
-    # The one secret RDS manages: the data stack's master_user_secret, read through the stack reference.
-    assert remote(rds_secret, "dev-data") and rds_secret.endswith("master_user_secret0secret_arn}")
+    app_secret, prefix = read["resources"]
+    # The app's own credential in the data stack, read through the stack reference.
+    assert remote(app_secret, "dev-data") and "aws_secretsmanager_secretapp-credential_secret_" in app_secret
     assert prefix == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:acme/dev/*"
     assert not any(resource == "*" for s in statements for resource in s["resources"])
     [decrypt] = [s for s in statements if s["actions"] == ["kms:Decrypt"]]
     assert decrypt["condition"][0]["values"] == ["secretsmanager.eu-west-1.amazonaws.com"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_nothing_in_the_cluster_can_read_the_master_secret(stacks: dict[str, Document], env: str) -> None:
+    """Neither External Secrets' policy nor the bridge: the platform stack never reads the
+    data stack's master_user_secret (a stack reference to it would carry that name)."""
+    assert "master_user_secret" not in json.dumps(stacks[f"{env}-platform"])
 
 
 def test_load_balancer_controller_changes_only_what_a_cluster_tagged(stacks: dict[str, Document]) -> None:
@@ -244,18 +251,26 @@ def test_certificate_covers_the_hosts_and_is_validated_by_dns(stacks: dict[str, 
     assert record["for_each"].startswith("${{ for key, val in tolist(aws_acm_certificate.")
 
 
-def test_webhook_token_has_no_value_in_terraform(stacks: dict[str, Document]) -> None:
+def test_hand_set_secrets_have_no_value_in_terraform(stacks: dict[str, Document]) -> None:
+    """The webhook token and the commit status credential: containers only, values put by hand."""
     stack = stacks["dev-platform"]
-    assert only(stack, "aws_secretsmanager_secret")["name"] == "acme/dev/flux-webhook-token"
+    secrets = resources(stack, "aws_secretsmanager_secret").values()
+    assert sorted(secret["name"] for secret in secrets) == [
+        "acme/dev/flux-github-status-token",
+        "acme/dev/flux-webhook-token",
+    ]
+    key, _ = by_path(stack, "aws_kms_key", "secrets-key/key")
+    assert {secret["kms_key_id"] for secret in secrets} == {ref("aws_kms_key", key, "arn")}
     assert "aws_secretsmanager_secret_version" not in stack["resource"]
 
 
 @pytest.mark.parametrize(("env", "days"), [("dev", 0), ("prod", 30)])
-def test_webhook_token_recovery_window_comes_from_the_environment(
+def test_hand_set_secrets_recovery_window_comes_from_the_environment(
     stacks: dict[str, Document], env: str, days: int
 ) -> None:
     """0: a torn-down dev can be deployed again at once (the name is not held back)."""
-    assert only(stacks[f"{env}-platform"], "aws_secretsmanager_secret")["recovery_window_in_days"] == days
+    secrets = resources(stacks[f"{env}-platform"], "aws_secretsmanager_secret").values()
+    assert [secret["recovery_window_in_days"] for secret in secrets] == [days, days]
 
 
 @pytest.mark.parametrize("env", ENVS)

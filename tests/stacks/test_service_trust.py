@@ -71,8 +71,8 @@ def test_node_and_cluster_roles_trust_their_service_without_conditions(stacks: d
 
 
 def test_a_service_nobody_looked_up_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"^lambda\.amazonaws\.com: look up whether its documentation shows"):
-        service_trust("lambda.amazonaws.com", account_id="111111111111")
+    with pytest.raises(ValueError, match=r"^states\.amazonaws\.com: look up whether its documentation shows"):
+        service_trust("states.amazonaws.com", account_id="111111111111")
 
 
 def test_a_source_arn_only_where_the_service_documents_the_guard() -> None:

@@ -117,3 +117,30 @@ def test_a_trust_for_another_service_account_is_reported(system_facts: FactsFact
         f"dev-cluster: Pod Identity kube-system/aws-node: role {role['name']}: identity: "
         "trust needs StringEquals aws:RequestTag/kubernetes-service-account = aws-node"
     ]
+
+
+def rotation_function(facts: SystemFacts) -> dict[str, Any]:
+    [body] = resources(facts.stack("data"), "aws_lambda_function").values()
+    return body
+
+
+def test_a_function_role_lambda_cannot_assume_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    data = facts.stack("data")
+    role_name = rotation_function(facts)["role"].split(".")[1]
+    trust = trust_statement(data, data["resource"]["aws_iam_role"][role_name])
+    trust["principals"] = [{"type": "Service", "identifiers": ["edgelambda.amazonaws.com"]}]
+    assert lines(facts) == [
+        "dev-data: Lambda acme-dev-app-credential-rotation: identity: role acme-dev-app-credential-rotation "
+        "does not trust lambda.amazonaws.com"
+    ]
+
+
+def test_secrets_manager_invoking_for_any_secret_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("prod")
+    [permission] = resources(facts.stack("data"), "aws_lambda_permission").values()
+    del permission["source_arn"]
+    assert lines(facts) == [
+        "prod-data: Lambda acme-prod-app-credential-rotation: identity: secretsmanager.amazonaws.com may invoke it "
+        "for any resource: the permission needs source_arn"
+    ]

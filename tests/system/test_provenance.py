@@ -58,3 +58,14 @@ def test_a_config_value_computed_from_a_resource_is_reported(system_facts: Facts
         f"dev-platform: cluster-vars.aws_region: provenance: comes from {data['certificate_arn']}, "
         "but the contract says the environment file"
     ]
+
+
+def test_a_database_role_read_from_a_stack_is_reported(system_facts: FactsFactory) -> None:
+    """db_role is the environment file's database.app_user.name, never something a stack computes."""
+    facts = system_facts("prod")
+    data = bridge_data(facts)
+    data["db_role"] = data["db_name"]
+    assert lines(facts) == [
+        f"prod-platform: cluster-vars.db_role: provenance: comes from {data['db_name']}, "
+        "but the contract says the environment file"
+    ]

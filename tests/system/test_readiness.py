@@ -7,9 +7,11 @@ import copy
 from render.cluster import RenderedObject
 from system import readiness
 from system.facts import SystemFacts
+from system.manual_steps import manual_steps, terraform_remote_secrets
 from tests.system.conftest import FactsFactory
 
 WEBHOOK_TOKEN = "'GitHub webhook token into Secrets Manager'"
+COMMIT_STATUS = "'GitHub commit status credential into Secrets Manager'"
 
 
 def lines(facts: SystemFacts) -> list[str]:
@@ -45,6 +47,30 @@ def test_apps_depending_on_the_webhook_are_reported(system_facts: FactsFactory) 
     ]
 
 
+def test_apps_depending_on_the_commit_statuses_are_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    kustomization(facts, "apps").body["spec"]["dependsOn"].append({"name": "flux-commit-status"})
+    assert lines(facts) == [
+        f"dev: Kustomization flux-system/{name}: readiness: is on the app path but waits for the optional "
+        f"manual step(s) {COMMIT_STATUS}"
+        for name in ("apps", "flux-commit-status")
+    ]
+
+
+def test_the_commit_status_credential_is_all_its_kustomization_waits_for(system_facts: FactsFactory) -> None:
+    """Without the hand-set value only flux-commit-status is not Ready; with it, it is."""
+    facts = system_facts("prod")
+    steps = manual_steps(facts)
+    [credential] = [s for s in steps if s.name == COMMIT_STATUS.strip("'")]
+    assert not credential.required
+    without = readiness.simulate(facts, [s for s in steps if s != credential])
+    assert [key for key, ready in sorted(without.ready.items()) if not ready] == [
+        "ExternalSecret flux-system/github-status-token",
+        "Kustomization flux-system/flux-commit-status",
+    ]
+    assert readiness.simulate(facts, steps).ready["Kustomization flux-system/flux-commit-status"]
+
+
 def test_the_webhook_secret_among_the_app_configs_is_reported(system_facts: FactsFactory) -> None:
     facts = system_facts("dev")
     for obj in facts.cluster.objects:
@@ -75,4 +101,27 @@ def test_image_objects_without_their_controller_never_become_ready(system_facts:
         "image-reflector-controller is not installed in this environment",
         "prod: Kustomization flux-system/apps: readiness: can never become Ready: "
         "wait: true and ImageRepository flux-system/guestbook not Ready",
+    ]
+
+
+def test_the_app_credential_comes_from_terraforms_first_rotation_not_a_manual_step(
+    system_facts: FactsFactory,
+) -> None:
+    facts = system_facts("dev")
+    app_secret = facts.bridge_values["db_secret_arn"]
+    assert terraform_remote_secrets(facts) == {app_secret}
+    assert not any(app_secret in step.remote_secrets for step in manual_steps(facts))
+
+
+def test_an_app_credential_nothing_fills_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("prod")
+    [rotation] = facts.stack("data")["resource"]["aws_secretsmanager_secret_rotation"].values()
+    rotation["rotate_immediately"] = False
+    app_secret = facts.bridge_values["db_secret_arn"]
+    assert lines(facts) == [
+        "prod: HelmRelease guestbook/guestbook: readiness: can never become Ready: ExternalSecret "
+        f"guestbook/guestbook-database: Secrets Manager value {app_secret} does not exist: no runbook step puts it "
+        "and no Terraform resource fills it (a version, or a rotation started at once)",
+        "prod: Kustomization flux-system/apps: readiness: can never become Ready: "
+        "wait: true and HelmRelease guestbook/guestbook not Ready",
     ]

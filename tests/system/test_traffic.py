@@ -82,10 +82,67 @@ def test_app_pods_without_the_database_are_reported(system_facts: FactsFactory) 
 
 def test_rds_closed_to_the_cluster_is_reported(system_facts: FactsFactory) -> None:
     facts = system_facts("dev")
-    facts.stack("data")["resource"]["aws_vpc_security_group_ingress_rule"] = {}
+    rules = data_rules(facts, "aws_vpc_security_group_ingress_rule")
+    del rules[rule_at(rules, "postgres/from-cluster")]
     assert lines(facts) == [
         "dev-data: traffic: no security group rule admits the cluster security group to PostgreSQL on 5432"
     ]
+
+
+def data_rules(facts: SystemFacts, kind: str) -> dict[str, dict[str, Any]]:
+    rules: dict[str, dict[str, Any]] = facts.stack("data")["resource"][kind]
+    return rules
+
+
+def rule_at(rules: dict[str, dict[str, Any]], path: str) -> str:
+    [name] = [n for n, body in rules.items() if body["//"]["metadata"]["path"].endswith("/" + path)]
+    return name
+
+
+ROTATION = "dev-data: rotation function acme-dev-app-credential-rotation"
+
+
+def test_rds_closed_to_the_rotation_function_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    rules = data_rules(facts, "aws_vpc_security_group_ingress_rule")
+    del rules[rule_at(rules, "app-credential/rotation/database-from-function")]
+    assert lines(facts) == [
+        f"{ROTATION} → PostgreSQL:5432: traffic: dropped: no rule of the database's security group admits "
+        "the function's on 5432"
+    ]
+
+
+def test_a_rotation_function_that_cannot_leave_for_the_database_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("prod")
+    rules = data_rules(facts, "aws_vpc_security_group_egress_rule")
+    rules[rule_at(rules, "app-credential/rotation/to-database")]["to_port"] = 5431
+    assert lines(facts) == [
+        "prod-data: rotation function acme-prod-app-credential-rotation → PostgreSQL:5432: traffic: dropped: "
+        "its security group lets nothing out to the database's on 5432"
+    ]
+
+
+def test_a_rotation_function_in_an_isolated_subnet_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    [function] = facts.stack("data")["resource"]["aws_lambda_function"].values()
+    [database_subnet, _] = only_data(facts, "aws_db_subnet_group")["subnet_ids"]
+    function["vpc_config"]["subnet_ids"][0] = database_subnet
+    cidr = str(traffic.subnet_plan(facts).database[0])
+    assert lines(facts) == [
+        f"{ROTATION}: traffic: runs in subnet {cidr}, which is not a private subnet: no NAT route to Secrets Manager"
+    ]
+
+
+def test_a_rotation_function_without_https_out_is_reported(system_facts: FactsFactory) -> None:
+    facts = system_facts("dev")
+    rules = data_rules(facts, "aws_vpc_security_group_egress_rule")
+    del rules[rule_at(rules, "app-credential/rotation/to-https")]
+    assert lines(facts) == [f"{ROTATION}: traffic: its security group lets nothing out to Secrets Manager on 443"]
+
+
+def only_data(facts: SystemFacts, kind: str) -> dict[str, Any]:
+    [body] = facts.stack("data")["resource"][kind].values()
+    return dict(body)
 
 
 def test_a_cluster_job_on_a_github_hosted_runner_is_reported(system_facts: FactsFactory) -> None:
