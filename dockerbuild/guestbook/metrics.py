@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector, start_http_server
 from prometheus_client.metrics import disable_created_metrics
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from guestbook.exchange import Exchange
 
 log = logging.getLogger(__name__)
 
@@ -128,21 +129,13 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 500  # if the app fails before it answers, Starlette answers 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        exchange = Exchange()
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, exchange.noting(send))
         finally:
             # The router leaves the route it matched (fully, or by path only for a 405) in the scope.
             template = getattr(scope.get("route"), "path", None)
             route = template if isinstance(template, str) else UNMATCHED
             method = scope["method"] if scope["method"] in METHODS else OTHER_METHOD
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.duration.labels(route, method).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(route, method, str(exchange.status)).inc()
+            self.metrics.duration.labels(route, method).observe(exchange.seconds)

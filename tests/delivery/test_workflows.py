@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from stacks.naming import CLUSTER_API_PARTS, CiRole, ci_role_arn, ci_runner_name
 from system.workflow_jobs import expand
 from tests.conftest import ROOT
 from tests.helpers import Document, data_sources, resources
+from tests.tools import scanner
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
@@ -444,11 +444,8 @@ def test_every_artifact_a_job_reads_comes_from_a_job_it_waits_for(
 
 @pytest.mark.scanner
 def test_zizmor_finds_nothing() -> None:
-    zizmor = Path(os.environ.get("CHECKOV", "checkov")).with_name("zizmor")
-    if not zizmor.exists():
-        pytest.fail("zizmor is not installed: run the tests through `make test`")
     result = subprocess.run(
-        [str(zizmor), "--offline", "--format", "plain", str(ROOT / ".github" / "workflows")],
+        [scanner("zizmor"), "--offline", "--format", "plain", ROOT / ".github" / "workflows"],
         capture_output=True,
         text=True,
         check=False,

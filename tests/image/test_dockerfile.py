@@ -3,16 +3,15 @@ the final image runs as."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.tools import scanner
 
 DOCKERBUILD = ROOT / "dockerbuild"
 DOCKERFILE = DOCKERBUILD / "Dockerfile"
@@ -100,8 +99,5 @@ def test_image_runs_as_non_root_without_build_tools() -> None:
 
 @pytest.mark.scanner
 def test_dockerfile_is_hadolint_clean() -> None:
-    hadolint = Path(os.environ.get("CHECKOV", "checkov")).with_name("hadolint")
-    if not hadolint.exists():
-        pytest.fail("hadolint is not installed: run the tests through `make test`")
-    result = subprocess.run([str(hadolint), str(DOCKERFILE)], capture_output=True, text=True, check=False)
+    result = subprocess.run([scanner("hadolint"), DOCKERFILE], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout

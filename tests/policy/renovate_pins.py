@@ -211,12 +211,13 @@ def npx_pins(root: Path, files: list[str]) -> Iterator[Pin]:
 
 
 def makefile_pins(root: Path) -> Iterator[Pin]:
-    """Each `<TOOL>_VERSION :=` variable, with the package its `pip install … pkg==$(VAR)` names."""
+    """Each `<TOOL>_VERSION :=` variable, with the package its `pip install … pkg==$(VAR)` names
+    (uv, which installs the locks: it moves with the Python packages)."""
     text = (root / "Makefile").read_text()
     packages = {var: name for name, var in re.findall(r"([A-Za-z0-9][\w.-]*)==\$\((\w+)\)", text)}
     for var, value in re.findall(r"^(\w+_VERSION)\s*:?=\s*(\S+)", text, re.MULTILINE):
         package = normalized(packages[var]) if var in packages else f"<no `pip install …==$({var})`>"
-        yield Pin("Makefile", "pypi", package, value, area=POLICY_TOOLS, custom=True)
+        yield Pin("Makefile", "pypi", package, value, area=PYTHON, custom=True)
 
 
 def dockerfile_pins(root: Path, files: list[str]) -> Iterator[Pin]:
@@ -240,13 +241,19 @@ def package_json_pins(root: Path, files: list[str]) -> Iterator[Pin]:
 
 
 def python_pins(root: Path, files: list[str]) -> Iterator[Pin]:
-    """pyproject.toml's project dependencies (versioned ones) and requirements files."""
+    """Each pyproject.toml's dependencies, extras and dependency groups (versioned ones; the
+    scanners' project under policy/ is a policy tool) and requirements files."""
     requirements: list[tuple[str, str]] = []
     for file in files:
         if file.endswith("pyproject.toml") and not file.startswith("tests/"):
-            project = tomllib.loads((root / file).read_text()).get("project", {})
-            extras = project.get("optional-dependencies", {}).values()
-            requirements += [(file, r) for r in [*project.get("dependencies", []), *[r for e in extras for r in e]]]
+            document = tomllib.loads((root / file).read_text())
+            project = document.get("project", {})
+            groups = [
+                *project.get("optional-dependencies", {}).values(),
+                *document.get("dependency-groups", {}).values(),
+            ]
+            listed = [*project.get("dependencies", []), *(r for g in groups for r in g if isinstance(r, str))]
+            requirements += [(file, r) for r in listed]
         elif re.search(r"(^|/)[\w-]*requirements([-._]\w+)?\.(txt|pip)$", file):
             lines = (line.split("#")[0].strip() for line in (root / file).read_text().splitlines())
             requirements += [(file, line) for line in lines if line]
@@ -254,6 +261,5 @@ def python_pins(root: Path, files: list[str]) -> Iterator[Pin]:
         parsed = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*([<>=!~].*)?", requirement.strip())
         if parsed and parsed[2]:
             name = normalized(parsed[1])
-            yield Pin(
-                file, "pypi", name, parsed[2].replace(" ", ""), area=CDKTF if name.startswith("cdktf") else PYTHON
-            )
+            area = POLICY_TOOLS if file.startswith("policy/") else CDKTF if name.startswith("cdktf") else PYTHON
+            yield Pin(file, "pypi", name, parsed[2].replace(" ", ""), area=area)

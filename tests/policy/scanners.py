@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from stacks.config import Environment
 from tests.conftest import ROOT
+from tests.tools import scanner
 
 SUPPRESSIONS = ROOT / "policy" / "suppressions.yaml"
 
@@ -88,15 +89,6 @@ def parse_condition(raw: dict[str, Any]) -> Condition:
     return Condition(raw["field"], equals=raw.get("is"), below=raw.get("below"))
 
 
-def checkov_executable() -> str:
-    # `make test` exports CHECKOV; the virtualenv it installs checkov into serves a bare pytest run too.
-    installed = ROOT / ".venv-scanners" / "bin" / "checkov"
-    found = os.environ.get("CHECKOV") or shutil.which("checkov") or (str(installed) if installed.exists() else None)
-    if not found or not Path(found).exists():
-        pytest.fail("checkov is not installed: run the tests through `make test`, which installs it")
-    return found
-
-
 def without_required_version(stacks: Path, target: Path) -> Path:
     """A copy of the synthesized stacks without `terraform.required_version`, which checkov's
     terraform_json parser cannot read (https://github.com/bridgecrewio/checkov/issues/7454);
@@ -114,8 +106,10 @@ def run_checkov(directory: Path, framework: str) -> list[Finding]:
     scratch = Path(tempfile.mkdtemp(prefix="checkov-"))
     if framework == "terraform_json":
         directory = without_required_version(directory, scratch)
+    # Set here, not by make, so plain pytest runs checkov the same way: BC_SKIP_MAPPING keeps
+    # it from fetching Bridgecrew's check-id mapping, and no package scan calls out either.
     result = subprocess.run(
-        [checkov_executable(), "--directory", str(directory), "--framework", framework, "--output", "json", "--quiet"],
+        [scanner("checkov"), "--directory", directory, "--framework", framework, "--output", "json", "--quiet"],
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
         capture_output=True,
         text=True,

@@ -170,11 +170,11 @@ def test_a_makefile_version_without_its_renovate_line_is_named(tmp_path: Path) -
     copy = planted_copy(tmp_path)
     makefile = copy / "Makefile"
     text = makefile.read_text()
-    makefile.write_text(text.replace("# renovate: datasource=pypi depName=zizmor\n", ""))
-    version = re.search(r"^ZIZMOR_VERSION := (\S+)$", text, re.MULTILINE)
+    makefile.write_text(text.replace("# renovate: datasource=pypi depName=uv\n", ""))
+    version = re.search(r"^UV_VERSION := (\S+)$", text, re.MULTILINE)
     assert version
     assert custom_coverage(copy, CONFIG) == [
-        f"Makefile: zizmor {version[1]} (pypi): found by no custom manager of renovate.json"
+        f"Makefile: uv {version[1]} (pypi): found by no custom manager of renovate.json"
     ]
 
 
