@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -202,6 +203,7 @@ def banner(url: str, database: LocalDatabase, ready_after: float) -> str:
             f"  curl -s -X POST {url}/entries -H 'content-type: application/json' -d {post}",
             f"  curl -s '{url}/entries?limit=5'",
             f"  curl -s {url}/openapi.json",
+            f"  curl -s http://{LOOPBACK}:{metrics_port(urlsplit(url).port or DEFAULT_PORT)}/metrics",
             "Ctrl-C stops the app, then PostgreSQL.",
             "",
         ]
