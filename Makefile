@@ -74,7 +74,7 @@ scanners: $(SCANNERS)/.installed
 
 ## clean: remove generated trees (charts pulled into .cache/upstream are kept)
 clean:
-	rm -rf cdktf.out rendered .cache/render .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out rendered .cache/render .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 # uv itself, when none is on PATH: from PyPI with pip, beside the checkout (no installer script).
 $(UV_BOOTSTRAP):
