@@ -41,10 +41,9 @@ from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
-from tests.app.conftest import APP_ROLE, fresh_database, set_password
-from tests.app.postgres_server import PostgresServer
+from tests.app.local_database import APP_ROLE, fresh_database, set_password
+from tests.app.postgres_server import PostgresMissing, PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -75,12 +74,12 @@ def local_database(workdir: Path) -> Iterator[LocalDatabase]:
     """A running throwaway PostgreSQL with the app's role and a database, and its credential files.
 
     The server and the database are the app tests' own (tests/app/postgres_server.py and
-    tests/app/conftest.py's fresh_database), with a random password instead of the tests'
+    tests/app/local_database.py's fresh_database), with a random password instead of the tests'
     fixed one. The server is stopped and its data deleted on exit.
     """
     try:
         server = PostgresServer()
-    except (pytest.skip.Exception, pytest.fail.Exception) as error:  # PostgreSQL not installed
+    except PostgresMissing as error:
         raise LocalRunError(str(error)) from None
     except subprocess.CalledProcessError as error:
         raise LocalRunError(f"initdb failed: {error.stderr.decode(errors='replace').strip()}") from None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from stacks.config import Environment, load_environments
+from tests.app.postgres_server import PostgresMissing, PostgresServer
 from tests.helpers import Document
 
 if TYPE_CHECKING:
@@ -18,6 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every environment file: what holds for any environment is tested for each of them, so a
 # new environment (make new-env) is covered without editing a test.
 ENVIRONMENT_NAMES = sorted(path.stem for path in (ROOT / "environments").glob("*.yaml"))
+
+
+def postgres_server(**options: Any) -> PostgresServer:
+    """A throwaway server (not started); without PostgreSQL the test is skipped, or fails under CI."""
+    try:
+        return PostgresServer(**options)
+    except PostgresMissing as missing:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
 
 
 @pytest.fixture(scope="session")

@@ -17,16 +17,8 @@ import pytest
 from guestbook.settings import Settings
 from psycopg import errors, sql
 
-from tests.app.conftest import (
-    APP_ROLE,
-    CLONE_ROLE,
-    FIRST_PASSWORD,
-    Credentials,
-    RunningApp,
-    launch,
-    serving,
-    set_password,
-)
+from tests.app.conftest import RunningApp, launch, serving
+from tests.app.local_database import APP_ROLE, CLONE_ROLE, FIRST_PASSWORD, Credentials, set_password
 from tests.app.postgres_server import PostgresServer
 from tests.conftest import ROOT
 

@@ -19,17 +19,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.app.conftest import (
-    APP_ROLE,
-    CLONE_ROLE,
-    ENTRIES,
-    FIRST_PASSWORD,
-    Credentials,
-    RunningApp,
-    launch,
-    serving,
-    set_password,
-)
+from tests.app.conftest import RunningApp, launch, serving
+from tests.app.local_database import APP_ROLE, CLONE_ROLE, ENTRIES, FIRST_PASSWORD, Credentials, set_password
 from tests.app.postgres_server import PostgresServer
 
 

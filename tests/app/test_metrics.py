@@ -24,7 +24,8 @@ from prometheus_client.samples import Sample
 
 from stacks.config import Environment
 from stacks.constructs.observability.metrics import METRICS
-from tests.app.conftest import APP_ROLE, CLONE_ROLE, Credentials, RunningApp, launch, serving, set_password
+from tests.app.conftest import RunningApp, launch, serving
+from tests.app.local_database import APP_ROLE, CLONE_ROLE, Credentials, set_password
 from tests.app.postgres_server import PostgresServer
 
 REQUESTS = "guestbook_http_requests_total"

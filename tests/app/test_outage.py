@@ -19,7 +19,8 @@ import httpx
 import pytest
 from psycopg import sql
 
-from tests.app.conftest import ENTRIES, Credentials, RunningApp, fresh_database, serving
+from tests.app.conftest import RunningApp, serving
+from tests.app.local_database import ENTRIES, Credentials, fresh_database
 from tests.app.postgres_server import PostgresServer
 
 WAIT = 1.0  # DATABASE_WAIT_SECONDS the app runs with here

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.run_app import LOCAL_SSLMODE, ROOT, app_environment
+import pytest
+
+from scripts.run_app import LOCAL_SSLMODE, ROOT, LocalRunError, app_environment, local_database
+from tests.app import postgres_server
 
 
 def test_the_local_environment_relaxes_sslmode_and_listens_on_loopback(tmp_path: Path) -> None:
@@ -25,3 +28,13 @@ def test_the_local_environment_relaxes_sslmode_and_listens_on_loopback(tmp_path:
     assert env["PYTHONPATH"].split(":") == [str(ROOT / "dockerbuild"), "/elsewhere"]
     assert env["DATABASE_POOL_MAX"] == "4"  # other settings pass through
     assert base["DATABASE_SSLMODE"] == "verify-full"  # the caller's mapping is left alone
+    assert env["METRICS_PORT"] == "9001"  # beside the app's port, never the default 9090 another run holds
+
+
+def test_without_postgresql_the_local_run_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postgres_server, "_binaries", lambda: None)
+    with (
+        pytest.raises(LocalRunError, match=r"^PostgreSQL is not installed \(apt-get install postgresql"),
+        local_database(tmp_path),
+    ):
+        pass

@@ -22,6 +22,7 @@ from psycopg import sql
 from rotation import handler
 from rotation.steps import Rotation
 from tests.app.postgres_server import PostgresServer
+from tests.conftest import postgres_server
 from tests.rotation.certificates import SERVER_NAME, Authority
 from tests.rotation.secrets_manager import REGION, SecretsManager, allow_first_current
 
@@ -44,7 +45,7 @@ def ca_bundle(authority: Authority, tmp_path_factory: pytest.TempPathFactory) ->
 def server(authority: Authority) -> Iterator[PostgresServer]:
     """TLS, DDL statements logged (the RDS parameter group's log_statement) and pg_stat_statements."""
     settings = {"log_statement": "ddl", "shared_preload_libraries": "pg_stat_statements", "fsync": "off"}
-    server = PostgresServer(tls=authority.issue(SERVER_NAME), settings=settings)
+    server = postgres_server(tls=authority.issue(SERVER_NAME), settings=settings)
     server.start()
     with server.admin() as admin:
         admin.execute("CREATE EXTENSION pg_stat_statements")
