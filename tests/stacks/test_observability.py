@@ -344,3 +344,16 @@ def test_without_observability_no_collector_add_on_is_installed() -> None:
     document = json.loads(cdktf.Testing.synth(stack))
     installed = {body["addon_name"] for body in document["resource"]["aws_eks_addon"].values()}
     assert installed.isdisjoint(OBSERVABILITY) and "coredns" in installed
+
+
+def test_the_rotation_alarm_watches_the_function_the_data_stack_makes(
+    stacks: dict[str, Document], observed: Environment
+) -> None:
+    """The two stacks derive the name apart (stacks/naming.py); an alarm on another name would never fire."""
+    functions = resources(stacks[f"{observed.name}-data"], "aws_lambda_function").values()
+    watched = {
+        alarm["dimensions"]["FunctionName"]
+        for alarm in resources(platform(stacks, observed), "aws_cloudwatch_metric_alarm").values()
+        if alarm.get("namespace") == "AWS/Lambda"
+    }
+    assert watched == {function["function_name"] for function in functions}
