@@ -3,8 +3,9 @@
 # (.venv-scanners: checkov, hadolint and zizmor from policy/scanners/uv.lock, so checkov's
 # pinned dependencies never constrain ours), Node.js 22 for jsii and, in policy/renovate/,
 # Renovate's config validator with the Node.js 24 it runs on (apart, so `make synth` never
-# installs it). uv installs both virtualenvs exactly as locked (`uv sync --locked`): the uv
-# on PATH, else the release pinned below, which pip installs from PyPI into .venv-uv.
+# installs it; once per machine and lock file, linked into each clone: scripts/shared_npm_tool.py).
+# uv installs both virtualenvs exactly as locked (`uv sync --locked`): the uv on PATH, else
+# the release pinned below, which pip installs from PyPI into .venv-uv.
 # Each install prints one line: what it did and how long it took (scripts/timed.py).
 
 PYTHON ?= python3
@@ -21,6 +22,12 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP))
 endif
 TIMED := $(PYTHON) scripts/timed.py
 
+# Python writes its bytecode caches (into .venv and __pycache__, both ignored by Git) even
+# where the shell sets PYTHONDONTWRITEBYTECODE: the tests start Python a few hundred times,
+# and without the caches each start compiles again all it imports (the normal-import
+# synthesis alone compiles 2,200 provider modules, over a minute).
+unexport PYTHONDONTWRITEBYTECODE
+
 # One goal builds what it needs two steps at a time (the installs beside each other and
 # beside lint): uv and npm wait on the network and the disk as much as on the CPU. Several
 # goals (`make clean synth`) run one after another, as written.
@@ -28,7 +35,7 @@ ifeq ($(words $(MAKECMDGOALS)),1)
 MAKEFLAGS += --jobs=2
 endif
 
-.PHONY: help synth diff test lint bench clean new-env run-app bench-app scanners
+.PHONY: help synth diff test suite lint bench clean new-env run-app bench-app scanners
 .DEFAULT_GOAL := help
 
 ## help: list every target with its one-line description (the default)
@@ -43,9 +50,13 @@ synth: $(VENV)/.installed node_modules/.installed
 diff: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python -m scripts.local_diff $(if $(BASE),--base '$(BASE)')
 
-## test: lint, type-check and run the whole test suite (the command CI runs)
-test: lint $(SCANNERS)/.installed $(RENOVATE)/node_modules/.installed node_modules/.installed
-	$(VENV)/bin/pytest
+## test: lint, type-check and run the whole test suite on every core (the command CI runs)
+test: lint suite
+
+## suite: the test suite alone, without lint; pytest-xdist hands whole files to one worker per core, slow files first
+# `make test` runs it beside lint, not after it: lint is mostly one core.
+suite: $(VENV)/.installed $(SCANNERS)/.installed $(RENOVATE)/node_modules/.installed node_modules/.installed
+	$(VENV)/bin/pytest --numprocesses=auto --dist=loadfile
 
 ## lint: ruff (style and common bugs) and mypy (types)
 lint: $(VENV)/.installed
@@ -96,11 +107,11 @@ $(SCANNERS)/.installed: $(SCANNERS_PROJECT)/pyproject.toml $(SCANNERS_PROJECT)/u
 	  $(UV) sync --locked --project $(SCANNERS_PROJECT) --python $(PYTHON) --quiet
 	@touch $@
 
-# --ignore-scripts: nothing here needs one, and re2 (Renovate's optional regex engine)
+# npm ci --ignore-scripts: nothing here needs one, and re2 (Renovate's optional regex engine)
 # would otherwise compile for minutes wherever its prebuilt binary cannot be downloaded.
 $(RENOVATE)/node_modules/.installed: $(RENOVATE)/package.json $(RENOVATE)/package-lock.json
-	@$(TIMED) "Renovate's config validator and Node.js 24 (npm ci --prefix $(RENOVATE))" \
-	  npm ci --prefix $(RENOVATE) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@$(TIMED) "Renovate's config validator and Node.js 24 (npm ci, once per machine and lock: scripts/shared_npm_tool.py)" \
+	  $(PYTHON) scripts/shared_npm_tool.py $(RENOVATE)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

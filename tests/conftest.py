@@ -30,6 +30,14 @@ def postgres_server(**options: Any) -> PostgresServer:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a slow test first, each file's order kept: `make test` hands whole files
+    to its workers in this order (--dist=loadfile), so the longest start at once and the
+    workers finish together instead of one waiting for the other's last long test."""
+    slow = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("scanner")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 @pytest.fixture(scope="session")
 def environments() -> dict[str, Environment]:
     return {env.name: env for env in load_environments(ROOT / "environments")}

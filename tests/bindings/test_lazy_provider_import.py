@@ -28,6 +28,7 @@ def synthesize(outdir: Path, *, full_import: bool) -> None:
     )
 
 
+@pytest.mark.slow
 def test_fast_path_output_is_byte_identical_to_the_normal_import(
     synth_dir: Path, tmp_path: Path, environments: dict[str, Environment]
 ) -> None:
