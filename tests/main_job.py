@@ -10,15 +10,17 @@ from pathlib import Path
 
 from render import upstream_cache
 from tests.conftest import ROOT
+from tests.working_tree import copy_caches
 
 
 def copy_project(tmp_path: Path, *folders: str) -> Path:
-    """`main.py` and `folders` of this repository, copied into `tmp_path/project`."""
+    """`main.py` and `folders` of this repository, copied into `tmp_path/project`, with the
+    checkout's bytecode and render memo (tests/working_tree.py, copy_caches)."""
     project = tmp_path / "project"
     for folder in folders:
         shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "main.py", project / "main.py")
-    return project
+    return copy_caches(project)
 
 
 def run_main_job(project: Path, *, timeout: int = 300, **env: str) -> subprocess.CompletedProcess[str]:

@@ -95,7 +95,11 @@ def test_dangling_and_cyclic_dependencies() -> None:
     assert problem.startswith("Kustomization dependsOn has a cycle: ")
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("clusters")
 def test_main_job_reports_render_errors_and_writes_nothing(tmp_path: Path) -> None:
+    """Every environment, so nothing of prod is written though prod renders. After the
+    session's render (`clusters`), whose memo the copy starts from (tests/working_tree.py)."""
     project = copy_project(tmp_path, "stacks", "render", "system", "rotation", "clusters", "charts", "environments")
     entry = project / "clusters/dev/apps.yaml"
     entry.write_text(entry.read_text().replace("name: infra-configs", "name: infra-config"))

@@ -105,7 +105,9 @@ def copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def added(tmp_path_factory: pytest.TempPathFactory) -> Added:
+def added(tmp_path_factory: pytest.TempPathFactory, clusters: object) -> Added:
+    """After the session's render (`clusters`): most of the new environment's chart values
+    are dev's, found in the render memo the copy starts from (tests/working_tree.py)."""
     project = copy(tmp_path_factory.mktemp("new-environment"))
     before = snapshot(project)
     scaffolded = new_env(project, NAME, "dev")
@@ -113,6 +115,7 @@ def added(tmp_path_factory: pytest.TempPathFactory) -> Added:
     return Added(project, scaffolded, run_main_job(project, ENVIRONMENTS=NAME), before)
 
 
+@pytest.mark.slow
 def test_the_scaffold_lists_the_edits_that_validation_asks_for(added: Added) -> None:
     assert added.scaffolded.returncode == 0, added.scaffolded.stderr
     lines = added.scaffolded.stdout.splitlines()
@@ -120,6 +123,7 @@ def test_the_scaffold_lists_the_edits_that_validation_asks_for(added: Added) -> 
     assert asked == ["network.cidr", "domain", "state.bucket", "state.kms_key_arn", "delivery.github_oidc_provider"]
 
 
+@pytest.mark.slow
 def test_the_main_job_synthesizes_renders_and_checks_the_new_environment(added: Added) -> None:
     assert added.main_job.returncode == 0, added.main_job.stderr
     out = added.main_job.stdout
@@ -129,6 +133,7 @@ def test_the_main_job_synthesizes_renders_and_checks_the_new_environment(added: 
     assert (added.project / f"rendered/{NAME}/guestbook/deployment-guestbook.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_nothing_but_the_scaffolded_files_and_the_yaml_changed(added: Added) -> None:
     after = snapshot(added.project)
     assert [name for name, content in added.before.items() if after.get(name) != content] == []
@@ -138,6 +143,7 @@ def test_nothing_but_the_scaffolded_files_and_the_yaml_changed(added: Added) -> 
     assert new == sorted([*copies, NEW_FILE])
 
 
+@pytest.mark.slow
 @pytest.mark.scanner
 def test_the_new_stacks_need_no_suppression_of_their_own(added: Added) -> None:
     """Suppressions are keyed by stack part and by what the environment chose, never by its name."""

@@ -19,7 +19,7 @@ import pytest
 
 from render import upstream_cache
 from tests.conftest import ROOT
-from tests.working_tree import copy_working_tree
+from tests.working_tree import copy_caches, copy_working_tree
 
 UNTRACKED = "clusters/dev/make-diff-probe.yaml"
 PROBE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: make-diff-probe\n  namespace: flux-system\ndata:\n  seen: 'yes'\n"
@@ -57,8 +57,9 @@ def make_diff(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    repo = copy_working_tree(tmp_path_factory.mktemp("local-diff") / "repo")
+def repo(tmp_path_factory: pytest.TempPathFactory, clusters: object) -> Path:
+    """After the session's render (`clusters`), whose memo the working tree's main job starts from."""
+    repo = copy_caches(copy_working_tree(tmp_path_factory.mktemp("local-diff") / "repo"))  # ignored by Git
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.email", "test@example.com")
     git(repo, "config", "user.name", "test")
@@ -83,6 +84,7 @@ def diff(repo: Path) -> Diff:
     return Diff(repo, merge_base, make_diff(repo))
 
 
+@pytest.mark.slow
 def test_the_diff_shows_the_changed_value_and_the_untracked_file_and_nothing_else(diff: Diff) -> None:
     assert diff.result.returncode == 0, diff.result.stderr
     out = diff.result.stdout
@@ -100,6 +102,7 @@ def test_the_diff_shows_the_changed_value_and_the_untracked_file_and_nothing_els
     assert "No difference in the other 11 stacks." in out
 
 
+@pytest.mark.slow
 def test_the_base_worktree_is_removed(diff: Diff) -> None:
     assert git(diff.repo, "worktree", "list", "--porcelain").count("worktree ") == 1
     assert "make-diff-" not in git(diff.repo, "worktree", "list")

@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from stacks.naming import STACK_PARTS
 from tests.main_job import copy_project, run_main_job
-from tests.working_tree import copy_working_tree
+from tests.working_tree import copy_caches, copy_working_tree
+
+# After the session's render, whose memo each copy starts from (tests/working_tree.py, copy_caches).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clusters")]
 
 
 def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> None:
@@ -38,7 +43,7 @@ def test_main_job_reports_violations_and_writes_no_cluster(tmp_path: Path) -> No
 def test_a_narrowed_run_leaves_only_the_selected_environments_outputs(tmp_path: Path) -> None:
     """`ENVIRONMENTS=dev make synth` after a run of every environment: prod's stacks and
     cluster are removed, not left beside dev's where they could pass for current."""
-    project = copy_working_tree(tmp_path / "project")
+    project = copy_caches(copy_working_tree(tmp_path / "project"))
     earlier = project / "cdktf.out" / "stacks" / "prod-network"
     earlier.mkdir(parents=True)
     (earlier / "cdk.tf.json").write_text("{}")
