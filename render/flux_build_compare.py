@@ -19,6 +19,9 @@ import yaml
 from render.flux_build_index import Build, read_index
 from render.flux_build_rendered import Identity, RenderedFile, applier, identity, read_rendered
 
+# The safe loader with libyaml's parser: the same objects, several times faster on a rendered tree.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 OWNER_LABELS = ("kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace")  # set by flux build
 PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 MISSING = object()  # a field one side does not have
@@ -60,7 +63,7 @@ def compare(builds: Path, rendered: Path) -> list[str]:
 def differences(build: Build, output: str, expected: Mapping[Identity, Any]) -> Iterator[str]:
     built: dict[Identity, Any] = {}
     try:
-        documents = [document for document in yaml.safe_load_all(output) if document is not None]
+        documents = [document for document in yaml.load_all(output, Loader=_LOADER) if document is not None]
     except yaml.YAMLError as error:
         yield f"flux build output is not valid YAML: {' '.join(str(error).split())}"
         return

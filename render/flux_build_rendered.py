@@ -16,6 +16,9 @@ from typing import Any
 
 import yaml
 
+# The safe loader with libyaml's parser: the same objects, several times faster on a rendered tree.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # namespace and name of the Kustomization the FluxInstance syncs clusters/<env> with
 ENTRY = ("flux-system", "flux-system")
 HEADER = re.compile(r"# from (?P<source>.+)")
@@ -52,7 +55,7 @@ def read_rendered(directory: Path) -> tuple[list[RenderedFile], list[str]]:
         text = path.read_text()
         header = HEADER.fullmatch(text.partition("\n")[0])
         try:
-            body = yaml.safe_load(text)
+            body = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's or PyYAML's)
         except yaml.YAMLError as error:
             problems.append(f"{path}: not valid YAML: {' '.join(str(error).split())}")
             continue
