@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files holding a slow test first, each file's order kept: `make test` hands whole files
     to its workers in this order (--dist=loadfile), so the longest start at once and the
     workers finish together instead of one waiting for the other's last long test."""
+    if shared := shared_node_ids(items):
+        raise pytest.UsageError(f"tests share a node id, and pytest-xdist runs only one of each: {', '.join(shared)}")
     slow = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("scanner")}
     items.sort(key=lambda item: item.path not in slow)
+
+
+def shared_node_ids(items: list[pytest.Item]) -> list[str]:
+    """Node ids held by more than one test (pytest 9.2 gives Schemathesis's generated tests one)."""
+    counts = Counter(item.nodeid for item in items)
+    return sorted(nodeid for nodeid, count in counts.items() if count > 1)
 
 
 @pytest.fixture(scope="session")
