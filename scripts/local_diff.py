@@ -4,12 +4,13 @@
 
 The base revision is rendered by its own code: checked out with `git worktree add
 --detach` into a temporary folder, its main job run there with this checkout's Python
-(.venv), Node.js (node_modules, linked in) and upstream cache (UPSTREAM_CACHE), so nothing
-is downloaded. The head is the working tree as it is now, uncommitted and untracked files
-included: its main job runs here, as `make synth` does, and so refreshes cdktf.out/ and
-rendered/. The two run side by side; ENVIRONMENTS narrows both. Then the same code as the
-pull request's comment (pr_comment.comment) prints the rendered-cluster diff and, with no
-AWS credentials for plans, the synthesized stacks compared by address.
+(.venv), Node.js (node_modules, linked in), render memo (.cache/render, linked in) and
+upstream cache (UPSTREAM_CACHE), so nothing is downloaded and no chart rendered twice.
+The head is the working tree as it is now, uncommitted and untracked files included: its
+main job runs here, as `make synth` does, and so refreshes cdktf.out/ and rendered/. The
+two run side by side; ENVIRONMENTS narrows both. Then the same code as the pull request's
+comment (pr_comment.comment) prints the rendered-cluster diff and, with no AWS
+credentials for plans, the synthesized stacks compared by address.
 
 The worktree is removed afterwards, on failure and on Ctrl-C too. Exit codes: 0 printed,
 1 the base or the working tree cannot be rendered (why, on stderr), 2 a bad BASE.
@@ -78,21 +79,29 @@ def resolve_base(ref: str | None, repo: Path = REPO) -> Base:
     raise Usage(f"no branch {' or '.join(DEFAULT_BRANCHES)} to take the merge base with; set BASE=<git ref>")
 
 
+# Linked from this checkout into the base worktree: Node.js, and the render memo (.cache/render,
+# render/memo.py), whose entries are keyed by every input and a format number, so a base
+# revision reads them as this checkout does after `git checkout` of that revision.
+LINKED = ("node_modules", ".cache/render")
+
+
 @contextlib.contextmanager
 def worktree(commit: str, folder: Path, repo: Path = REPO) -> Iterator[Path]:
-    """`commit` checked out at `folder` (detached) with this checkout's node_modules linked in."""
+    """`commit` checked out at `folder` (detached) with this checkout's LINKED folders linked in."""
     added = git("worktree", "add", "--detach", str(folder), commit, repo=repo)
     if added.returncode != 0:
         raise RuntimeError(f"git worktree add {commit[:12]} failed: {added.stderr.strip()}")
-    link = folder / "node_modules"
-    linked = False
+    links: list[Path] = []
     try:
-        if (repo / "node_modules").is_dir() and not (link.exists() or link.is_symlink()):
-            link.symlink_to(repo / "node_modules", target_is_directory=True)
-            linked = True
+        for name in LINKED:
+            link = folder / name
+            if (repo / name).is_dir() and not (link.exists() or link.is_symlink()):
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(repo / name, target_is_directory=True)
+                links.append(link)
         yield folder
     finally:
-        if linked:  # the link first, so nothing below can reach this checkout's node_modules
+        for link in links:  # the links first, so nothing below can reach this checkout's folders
             link.unlink(missing_ok=True)
         if git("worktree", "remove", "--force", str(folder), repo=repo).returncode != 0:
             shutil.rmtree(folder, ignore_errors=True)

@@ -107,6 +107,7 @@ def test_the_base_worktree_is_removed(diff: Diff) -> None:
     assert git(diff.repo, "worktree", "list", "--porcelain").count("worktree ") == 1
     assert "make-diff-" not in git(diff.repo, "worktree", "list")
     assert (ROOT / "node_modules").is_dir() or not (diff.repo / "node_modules").exists()
+    assert any((diff.repo / ".cache" / "render").rglob("*.json"))  # the memo linked into it is kept
 
 
 def test_a_bad_base_is_one_line_and_exit_code_2(repo: Path) -> None:
