@@ -23,9 +23,9 @@ endif
 TIMED := $(PYTHON) scripts/timed.py
 
 # Python writes its bytecode caches (into .venv and __pycache__, both ignored by Git) even
-# where the shell sets PYTHONDONTWRITEBYTECODE: the tests start Python a few hundred times,
-# and without the caches each start compiles again all it imports (the normal-import
-# synthesis alone compiles 2,200 provider modules, over a minute).
+# where the shell sets PYTHONDONTWRITEBYTECODE: the tests start many Python processes, and
+# without the caches each one compiles again all it imports (the normal-import synthesis
+# alone compiles 2,200 provider modules, over a minute; a main job 3 s of its 15).
 unexport PYTHONDONTWRITEBYTECODE
 
 # One goal builds what it needs two steps at a time (the installs beside each other and

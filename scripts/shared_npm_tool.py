@@ -9,7 +9,8 @@ environments, the tool is installed once per machine for each `package.json` +
 and `<folder>/node_modules` becomes a link to it. A changed lock file is a new entry; an
 entry is never changed in place. The install goes into a hidden temporary folder renamed
 into place, so a failed or concurrent install never leaves half a tree where a clone
-would use it. Standard library only: it runs before any virtualenv exists.
+would use it. Where the cache cannot be written, the clone gets its own copy, as before.
+Standard library only: it runs before any virtualenv exists.
 """
 
 from __future__ import annotations
@@ -81,6 +82,16 @@ def main(argv: list[str]) -> int:
         print(f"{folder}: {', '.join(missing)} not found", file=sys.stderr)
         return 2
     entry = entry_for(folder)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        writable = os.access(entry.parent, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:  # a read-only home: the clone gets its own copy, as plain `npm ci` would make
+        print(f"{entry.parent}: not writable; installing into {folder}/node_modules instead", file=sys.stderr)
+        if (folder / "node_modules").is_symlink():
+            (folder / "node_modules").unlink()
+        return subprocess.run([*NPM_CI, "--prefix", str(folder)], check=False).returncode
     if not (entry / "node_modules").is_dir():
         try:
             install(folder, entry)

@@ -1,4 +1,4 @@
-"""The app is synthesized once per test session; every stack test reads that output."""
+"""The app is synthesized once per test session (per pytest-xdist worker); every stack test reads that output."""
 
 from __future__ import annotations
 

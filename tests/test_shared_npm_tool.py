@@ -100,3 +100,13 @@ def test_a_folder_without_its_lock_file_is_named(tmp_path: Path) -> None:
     result = run(folder, tmp_path)
     assert (result.returncode, result.stderr) == (2, f"{folder}: package-lock.json not found\n")
     assert npm_calls(tmp_path) == 0
+
+
+def test_where_the_cache_cannot_be_made_the_clone_gets_its_own_copy(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")  # a cache below a file cannot be made, even by root
+    folder = clone(tmp_path, "clone")
+    result = run(folder, tmp_path, XDG_CACHE_HOME=str(tmp_path / "a-file" / "cache"))
+    assert result.returncode == 0, result.stderr
+    assert f"installing into {folder}/node_modules instead" in result.stderr
+    assert (folder / "node_modules").is_dir() and not (folder / "node_modules").is_symlink()
+    assert (folder / "node_modules" / "tool" / "lock-seen").is_file()
