@@ -25,6 +25,7 @@ from render.crd_schema import to_json_schema
 from render.crd_structural import defaulted, embedded_resources, list_problems
 from render.crd_versions import Version, version_problems
 from render.errors import RenderError
+from render.fast_yaml import LOADER
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_API = "apiextensions.k8s.io/v1"
@@ -214,6 +215,6 @@ def _parse(document: Mapping[str, Any], origin: str) -> _Crd:
 
 def _documents(path: Path) -> list[Mapping[str, Any] | None]:
     try:
-        return list(yaml.load_all(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        return list(yaml.load_all(path.read_text(), Loader=LOADER))
     except yaml.YAMLError as error:
         raise RenderError([f"{path}: not YAML: {' '.join(str(error).split())}"]) from None

@@ -16,11 +16,9 @@ from typing import Any
 
 import yaml
 
+from render.fast_yaml import LOADER
 from render.flux_build_index import Build, read_index
 from render.flux_build_rendered import Identity, RenderedFile, applier, identity, read_rendered
-
-# The safe loader with libyaml's parser: the same objects, several times faster on a rendered tree.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 OWNER_LABELS = ("kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace")  # set by flux build
 PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -63,7 +61,7 @@ def compare(builds: Path, rendered: Path) -> list[str]:
 def differences(build: Build, output: str, expected: Mapping[Identity, Any]) -> Iterator[str]:
     built: dict[Identity, Any] = {}
     try:
-        documents = [document for document in yaml.load_all(output, Loader=_LOADER) if document is not None]
+        documents = [document for document in yaml.load_all(output, Loader=LOADER) if document is not None]
     except yaml.YAMLError as error:
         yield f"flux build output is not valid YAML: {' '.join(str(error).split())}"
         return

@@ -16,8 +16,7 @@ from typing import Any
 
 import yaml
 
-# The safe loader with libyaml's parser: the same objects, several times faster on a rendered tree.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from render.fast_yaml import LOADER
 
 # namespace and name of the Kustomization the FluxInstance syncs clusters/<env> with
 ENTRY = ("flux-system", "flux-system")
@@ -55,7 +54,7 @@ def read_rendered(directory: Path) -> tuple[list[RenderedFile], list[str]]:
         text = path.read_text()
         header = HEADER.fullmatch(text.partition("\n")[0])
         try:
-            body = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's or PyYAML's)
+            body = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader (render/fast_yaml.py)
         except yaml.YAMLError as error:
             problems.append(f"{path}: not valid YAML: {' '.join(str(error).split())}")
             continue

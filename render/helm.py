@@ -21,12 +21,10 @@ import yaml
 from helm_python import _native
 
 from render.errors import RenderError
+from render.fast_yaml import LOADER
 
 # A `helm install` creates no test hooks: those run only under `helm test`.
 TEST_HOOKS = {"test", "test-success", "test-failure"}
-# libyaml's safe loader: the External Secrets chart alone renders megabytes of CRDs, which
-# the pure-Python loader takes seconds to read.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def render_chart(
@@ -189,7 +187,7 @@ def _objects(manifests: dict[str, str]) -> list[dict[str, Any]]:
 def documents(text: str) -> list[dict[str, Any]]:
     """The objects of a multi-document YAML text; a `List` stands for its items, as for kubectl and Helm."""
     objects: list[dict[str, Any]] = []
-    for doc in yaml.load_all(text, Loader=_LOADER):
+    for doc in yaml.load_all(text, Loader=LOADER):
         if not doc:
             continue
         if doc.get("kind") == "List" and doc.get("apiVersion") == "v1":

@@ -9,11 +9,7 @@ from pathlib import Path
 import yaml
 
 from render.cluster import RenderedCluster
-
-# libyaml's emitter writes the same YAML about four times faster than PyYAML's pure-Python
-# one (a few hundred objects, CRDs among them, per run); the fallback is for a PyYAML built
-# without libyaml. Both read back to the same objects; only long strings fold differently.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+from render.fast_yaml import DUMPER
 
 
 def write_cluster(rendered: RenderedCluster, directory: Path) -> int:
@@ -27,7 +23,7 @@ def write_cluster(rendered: RenderedCluster, directory: Path) -> int:
             folder = staging / "_platform" / obj.platform_release if obj.platform_release else staging
             target = folder / (namespace or "_cluster") / f"{kind.lower()}-{name}.yaml"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(f"# from {obj.source}\n" + yaml.dump(obj.body, Dumper=_DUMPER, sort_keys=True))
+            target.write_text(f"# from {obj.source}\n" + yaml.dump(obj.body, Dumper=DUMPER, sort_keys=True))
         if directory.exists():
             shutil.rmtree(directory)
         staging.rename(directory)
