@@ -43,7 +43,6 @@ def entry_for(folder: Path) -> Path:
 def install(folder: Path, entry: Path) -> None:
     """`npm ci` (the tool's own options: --ignore-scripts, see the Makefile) into a staging
     copy of the manifests, then renamed to `entry`; a rename that loses a race is dropped."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
     try:
         for name in MANIFESTS:

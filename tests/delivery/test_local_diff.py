@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from render import upstream_cache
+from scripts import local_diff
 from tests.conftest import ROOT
 from tests.working_tree import copy_caches, copy_working_tree
 
@@ -148,3 +149,20 @@ def test_a_base_that_cannot_be_rendered_is_named_with_why(tmp_path: Path) -> Non
     ]
     assert result.stdout == ""
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_the_base_worktree_reads_the_checkouts_node_and_render_memo_and_removal_keeps_them(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "node_modules").mkdir(parents=True)
+    (repo / ".cache" / "render" / "step").mkdir(parents=True)
+    (repo / ".cache" / "render" / "step" / "answer.json").write_text("[]")
+    (repo / "main.py").write_text("")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "main.py")
+    git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "base")
+    with local_diff.worktree(git(repo, "rev-parse", "HEAD"), tmp_path / "base", repo=repo) as base:
+        assert (base / "node_modules").resolve() == (repo / "node_modules").resolve()
+        assert (base / ".cache" / "render" / "step" / "answer.json").read_text() == "[]"
+    assert not (tmp_path / "base").exists()
+    assert (repo / ".cache" / "render" / "step" / "answer.json").read_text() == "[]"
+    assert (repo / "node_modules").is_dir()
