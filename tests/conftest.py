@@ -31,10 +31,18 @@ def postgres_server(**options: Any) -> PostgresServer:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's --dist=loadfile hands out the files with the most tests first unless
+    told to keep the collection's order, which is the one below."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files holding a slow test first, each file's order kept: `make test` hands whole files
-    to its workers in this order (--dist=loadfile), so the longest start at once and the
-    workers finish together instead of one waiting for the other's last long test."""
+    to its workers in this order (--dist=loadfile; pytest_configure above keeps it), so the
+    longest start at once and the workers finish together instead of one waiting for the
+    other's last long test."""
     if shared := shared_node_ids(items):
         raise pytest.UsageError(f"tests share a node id, and pytest-xdist runs only one of each: {', '.join(shared)}")
     slow = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("scanner")}

@@ -3,12 +3,15 @@ test first, and never two tests under one node id, of which xdist would run only
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import pytest_collection_modifyitems, shared_node_ids
+from tests.conftest import ROOT, pytest_collection_modifyitems, shared_node_ids
 
 
 @dataclass
@@ -46,3 +49,26 @@ def test_tests_sharing_a_node_id_stop_the_run_naming_them() -> None:
     with pytest.raises(pytest.UsageError, match=r"pytest-xdist runs only one of each: t\.py::b$"):
         ordered(items)
     assert ordered([Item("t.py::a[x]"), Item("t.py::a[y]")]) == ["t.py::a[x]", "t.py::a[y]"]
+
+
+def test_the_workers_take_the_files_in_that_order(tmp_path: Path) -> None:
+    """pytest-xdist would hand out the file with the most tests first; one worker shows the order."""
+    (tmp_path / "conftest.py").write_text(
+        "from tests.conftest import pytest_collection_modifyitems, pytest_configure as configure\n"
+        "def pytest_configure(config):\n"
+        "    config.addinivalue_line('markers', 'slow: a whole job')\n"
+        "    configure(config)\n"
+    )
+    (tmp_path / "test_many.py").write_text("".join(f"def test_quick_{n}(): pass\n" for n in range(3)))
+    (tmp_path / "test_one.py").write_text("import pytest\n@pytest.mark.slow\ndef test_whole_job(): pass\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "--numprocesses=1", "--dist=loadfile"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ran = [line.split()[-1] for line in result.stdout.splitlines() if line.startswith("[gw0]") and "PASSED" in line]
+    assert ran[:2] == ["test_one.py::test_whole_job", "test_many.py::test_quick_0"], result.stdout + result.stderr
