@@ -35,12 +35,12 @@ ifeq ($(words $(MAKECMDGOALS)),1)
 MAKEFLAGS += --jobs=2
 endif
 
-.PHONY: help synth diff test suite lint bench clean new-env run-app bench-app scanners
+.PHONY: help synth diff test suite lint bench bench-newcomer clean new-env run-app bench-app scanners
 .DEFAULT_GOAL := help
 
 ## help: list every target with its one-line description (the default)
 help:
-	@sed -n 's/^## \([a-z-]*\): \(.*\)/\1|\2/p' $(MAKEFILE_LIST) | awk -F'|' '{ printf "  make %-9s %s\n", $$1, $$2 }'
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/\1|\2/p' $(MAKEFILE_LIST) | awk -F'|' '{ printf "  make %-15s %s\n", $$1, $$2 }'
 
 ## synth: validate every environment and synthesize all stacks into cdktf.out (no AWS account needed)
 synth: $(VENV)/.installed node_modules/.installed
@@ -67,6 +67,10 @@ lint: $(VENV)/.installed
 ## bench: synthesize every environment with fast and normal provider imports, alternating
 bench: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python scripts/bench_synth.py
+
+## bench-newcomer: the README's two commands (make synth, then make test) on a fresh clone of HEAD, timed against the newcomer's targets
+bench-newcomer: $(VENV)/.installed
+	$(VENV)/bin/python -m scripts.bench_newcomer
 
 ## run-app: the guestbook on http://127.0.0.1:8080 (PORT=… for another port; metrics on the next one) over a throwaway PostgreSQL (Debian's postgresql package), sslmode=disable in this local mode only; Ctrl-C stops both and deletes the data
 run-app: $(VENV)/.installed
