@@ -61,12 +61,12 @@ class LocalRunError(RuntimeError):
 class LocalDatabase:
     server: PostgresServer
     credentials_dir: Path
-    password: str
 
     @property
     def url(self) -> str:
+        """Without the password, which stays in its credential file (terminal output gets copied and kept)."""
         dbname = (self.credentials_dir / "dbname").read_text(encoding="utf-8")
-        return f"postgresql://{APP_ROLE}:{self.password}@{LOOPBACK}:{self.server.port}/{dbname}"
+        return f"postgresql://{APP_ROLE}@{LOOPBACK}:{self.server.port}/{dbname}"
 
 
 @contextlib.contextmanager
@@ -89,7 +89,7 @@ def local_database(workdir: Path) -> Iterator[LocalDatabase]:
             password = secrets.token_urlsafe(18)
             set_password(server, credentials.read("dbname"), APP_ROLE, password)
             credentials.write(password=password)
-            yield LocalDatabase(server, credentials.directory, password)
+            yield LocalDatabase(server, credentials.directory)
     finally:
         server.remove()
 
@@ -193,7 +193,8 @@ def banner(url: str, database: LocalDatabase, ready_after: float) -> str:
             f"guestbook is listening on {url} (ready after {ready_after:.1f} s); only on {LOOPBACK}.",
             f"PostgreSQL {database.server.bin.parent.name}: {database.url}",
             f"  the app's own role {APP_ROLE!r}: LOGIN, CONNECT and its schema {APP_ROLE!r}, nothing more.",
-            f"  credential files in {database.credentials_dir}; all of it is deleted on exit.",
+            f"  credential files in {database.credentials_dir} (the password: its file `password`);",
+            "  all of it is deleted on exit.",
             f"DATABASE_SSLMODE={LOCAL_SSLMODE} in this local mode only (the throwaway server has no TLS;",
             "  the image and the chart connect with verify-full).",
             "Try:",

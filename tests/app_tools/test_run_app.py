@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
-from scripts.run_app import LOCAL_SSLMODE, ROOT, LocalRunError, app_environment, local_database
+from scripts.run_app import LOCAL_SSLMODE, ROOT, LocalDatabase, LocalRunError, app_environment, banner, local_database
 from tests.app import postgres_server
+from tests.app.postgres_server import PostgresServer
 
 
 def test_the_local_environment_relaxes_sslmode_and_listens_on_loopback(tmp_path: Path) -> None:
@@ -38,3 +41,13 @@ def test_without_postgresql_the_local_run_says_what_to_install(tmp_path: Path, m
         local_database(tmp_path),
     ):
         pass
+
+
+def test_the_banner_names_the_password_file_but_not_the_password(tmp_path: Path) -> None:
+    (tmp_path / "dbname").write_text("guestbook")
+    (tmp_path / "password").write_text("s3cret-throwaway")
+    server = cast(PostgresServer, SimpleNamespace(port=54321, bin=Path("/usr/lib/postgresql/17/bin")))
+    shown = banner("http://127.0.0.1:8080", LocalDatabase(server, tmp_path), 1.0)
+    assert "s3cret-throwaway" not in shown
+    assert "postgresql://guestbook@127.0.0.1:54321/guestbook" in shown
+    assert f"credential files in {tmp_path} (the password: its file `password`)" in shown
