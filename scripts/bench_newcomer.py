@@ -113,11 +113,12 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def line(measured: Measured) -> str:
+def line(measured: Measured, cores: int) -> str:
+    """Wall time against the target, then the CPU time and the least wall time it allows on these cores."""
     verdict = "MISSED" if measured.missed else "met"
     return (
-        f"{measured.shown:<12} {_duration(measured.wall):>9}  target {_duration(measured.step.target_seconds):>8}  "
-        f"{verdict:<6}  {measured.cpu:6.0f} CPU-s"
+        f"{measured.shown:<10} {_duration(measured.wall):>12}  target {_duration(measured.step.target_seconds):>12}"
+        f"  {verdict:<6}  {measured.cpu:4.0f} CPU-s, at best {_duration(measured.cpu / cores)} on {cores} cores"
     )
 
 
@@ -129,7 +130,8 @@ def _duration(seconds: float) -> str:
 def bench(root: Path, steps: Sequence[Step], workdir: Path, env: Mapping[str, str]) -> int:
     project = workdir / root.name
     commit = clone(root, project)
-    print(f"fresh clone of {commit} in {project}; {os.cpu_count()} cores", flush=True)
+    cores = len(os.sched_getaffinity(0))
+    print(f"fresh clone of {commit} in {project}; {cores} cores", flush=True)
     results = []
     for number, step in enumerate(steps, start=1):
         log = workdir / f"{number}-{'-'.join(step.command)}.log"
@@ -141,7 +143,7 @@ def bench(root: Path, steps: Sequence[Step], workdir: Path, env: Mapping[str, st
             print("\n".join(output[-TAIL:]), file=sys.stderr)
             print(f"{failed.measured.shown} failed (exit {failed.measured.status}); its output: {log}", file=sys.stderr)
             return 2
-        print(line(results[-1]), flush=True)
+        print(line(results[-1], cores), flush=True)
     return 1 if any(measured.missed for measured in results) else 0
 
 

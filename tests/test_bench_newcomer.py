@@ -61,7 +61,7 @@ def test_the_clone_has_head_alone_and_a_newcomers_settings_and_each_command_meet
     assert lines[0].startswith("fresh clone of ") and f"in {workdir / 'project'};" in lines[0]
     results = [line.split() for line in lines if "target" in line]
     assert [(r[0], r[1]) for r in results] == [("make", "synth"), ("make", "test"), ("make", "after")]
-    assert all("met" in r and "MISSED" not in r and r[-1] == "CPU-s" for r in results)
+    assert all("met" in r and "MISSED" not in r and "CPU-s," in r for r in results)
 
 
 def test_a_command_over_its_target_is_marked_and_the_run_exits_1(
