@@ -79,7 +79,10 @@ def clone(root: Path, into: Path) -> str:
     """`root`'s HEAD cloned into `into`, with `root`'s neighbour `shared/` linked beside it as
     CI has it; returns the commit. Uncommitted changes stay behind."""
     commit = git(root, "rev-parse", "--short", "HEAD")
-    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(root), str(into)], check=True, timeout=300)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(root), str(into)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
     if (shared := root.parent / "shared").is_dir():
         (into.parent / "shared").symlink_to(shared.resolve())
     return commit
@@ -130,7 +133,7 @@ def _duration(seconds: float) -> str:
 def bench(root: Path, steps: Sequence[Step], workdir: Path, env: Mapping[str, str]) -> int:
     project = workdir / root.name
     commit = clone(root, project)
-    cores = len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     print(f"fresh clone of {commit} in {project}; {cores} cores", flush=True)
     results = []
     for number, step in enumerate(steps, start=1):
@@ -147,16 +150,20 @@ def bench(root: Path, steps: Sequence[Step], workdir: Path, env: Mapping[str, st
     return 1 if any(measured.missed for measured in results) else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the clone and the logs (their folder is printed)")
     keep = parser.parse_args(argv).keep
-    if git(ROOT, "status", "--porcelain", "--untracked-files=no"):
-        print("note: the working tree has uncommitted changes; the clone has HEAD without them", flush=True)
-    env = clone_environment(os.environ, upstream_cache_dir())
     workdir = Path(tempfile.mkdtemp(prefix="bench-newcomer-"))
     try:
-        return bench(ROOT, STEPS, workdir, env)
+        if git(root, "status", "--porcelain", "--untracked-files=no"):
+            print("note: the working tree has uncommitted changes; the clone has HEAD without them", flush=True)
+        return bench(root, STEPS, workdir, clone_environment(os.environ, upstream_cache_dir()))
+    except subprocess.CalledProcessError as error:
+        print(
+            f"bench-newcomer: {' '.join(map(str, error.cmd))} failed: {(error.stderr or '').strip()}", file=sys.stderr
+        )
+        return 2
     finally:
         if keep:
             print(f"kept: {workdir}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench_newcomer import TAIL, Step, bench, clone_environment
+from scripts.bench_newcomer import TAIL, Step, bench, clone_environment, main
 
 # Each recipe checks one thing a newcomer's clone must (not) have, and says which it is.
 MAKEFILE = """\
@@ -87,3 +87,11 @@ def test_a_failed_command_shows_its_last_lines_stops_the_run_and_exits_2(
     assert errors[-1].startswith("make test failed (exit 2); its output: ")
     assert Path(errors[-1].rsplit(": ", 1)[1]).read_text().startswith("output line 1\n")
     assert not (workdir / "after-ran").exists()
+
+
+def test_a_folder_that_is_no_clone_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([], root=tmp_path) == 2
+    captured = capsys.readouterr()
+    [error] = captured.err.splitlines()
+    assert error.startswith(f"bench-newcomer: git -C {tmp_path} status") and "not a git repository" in error
+    assert not captured.out
