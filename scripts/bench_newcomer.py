@@ -68,13 +68,6 @@ class Measured:
         return self.wall > self.step.target_seconds
 
 
-class StepFailed(Exception):
-    def __init__(self, measured: Measured, log: Path) -> None:
-        super().__init__(measured.shown)
-        self.measured = measured
-        self.log = log
-
-
 def clone(root: Path, into: Path) -> str:
     """`root`'s HEAD cloned into `into`, with `root`'s neighbour `shared/` linked beside it as
     CI has it; returns the commit. Uncommitted changes stay behind."""
@@ -105,10 +98,7 @@ def run(step: Step, project: Path, env: Mapping[str, str], log: Path) -> Measure
         status = subprocess.run(
             step.command, cwd=project, env=dict(env), stdout=output, stderr=subprocess.STDOUT, check=False
         ).returncode
-    measured = Measured(step, time.perf_counter() - started, _children_cpu() - before, status)
-    if status != 0:
-        raise StepFailed(measured, log)
-    return measured
+    return Measured(step, time.perf_counter() - started, _children_cpu() - before, status)
 
 
 def _children_cpu() -> float:
@@ -139,14 +129,13 @@ def bench(root: Path, steps: Sequence[Step], workdir: Path, env: Mapping[str, st
     for number, step in enumerate(steps, start=1):
         log = workdir / f"{number}-{'-'.join(step.command)}.log"
         print(f"{' '.join(step.command)} …", flush=True)
-        try:
-            results.append(run(step, project, env, log))
-        except StepFailed as failed:
-            output = failed.log.read_text(errors="replace").splitlines()
-            print("\n".join(output[-TAIL:]), file=sys.stderr)
-            print(f"{failed.measured.shown} failed (exit {failed.measured.status}); its output: {log}", file=sys.stderr)
+        measured = run(step, project, env, log)
+        if measured.status != 0:
+            print("\n".join(log.read_text(errors="replace").splitlines()[-TAIL:]), file=sys.stderr)
+            print(f"{measured.shown} failed (exit {measured.status}); its output: {log}", file=sys.stderr)
             return 2
-        print(line(results[-1], cores), flush=True)
+        results.append(measured)
+        print(line(measured, cores), flush=True)
     return 1 if any(measured.missed for measured in results) else 0
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench_newcomer import TAIL, Step, bench, clone_environment, main
+from scripts.bench_newcomer import STEPS, TAIL, Step, bench, clone_environment, main
+from tests.test_readme import first_screen_commands
 
 # Each recipe checks one thing a newcomer's clone must (not) have, and says which it is.
 MAKEFILE = """\
@@ -18,6 +19,7 @@ synth:
 \t@test -d ../shared || { echo "no shared/ beside the clone"; exit 1; }
 \t@test -z "$$ENVIRONMENTS$$PYTEST_ADDOPTS" || { echo "the caller's selection reached the clone"; exit 1; }
 \t@test "$$UPSTREAM_CACHE" = "$$EXPECTED_UPSTREAM" || { echo "UPSTREAM_CACHE=$$UPSTREAM_CACHE"; exit 1; }
+\t@case "$$MAKEFLAGS" in *j2*) echo "the caller's make flags reached the clone"; exit 1;; esac
 test:
 \t@for n in $$(seq 1 30); do echo "output line $$n"; done; exit $${FAIL:-0}
 after:
@@ -95,3 +97,7 @@ def test_a_folder_that_is_no_clone_is_one_line_and_exit_2(tmp_path: Path, capsys
     [error] = captured.err.splitlines()
     assert error.startswith(f"bench-newcomer: git -C {tmp_path} status") and "not a git repository" in error
     assert not captured.out
+
+
+def test_it_times_the_commands_of_the_readmes_first_screen() -> None:
+    assert [" ".join(step.command) for step in STEPS] == first_screen_commands()
