@@ -4,7 +4,9 @@
 Clones this checkout's HEAD (committed files only) into a temporary folder and runs there,
 as someone who has just cloned the repository would, `make synth` and then `make test`.
 Prints each one's wall time, the CPU time of the processes it ran (user + system) and its
-target: on a 2-core machine, a command can at best take half its CPU time.
+target: on a 2-core machine, a command can at best take half its CPU time. After `make
+test`, where that CPU time went: the test files that took the most (tests/cpu_log.py logs
+each test's), and what was spent outside any test (lint, start-up, collection).
 
 The machine's package caches (uv's, npm's, the shared Renovate install) are used as they
 are, so the figures are those of a machine that has installed the project once before;
@@ -19,6 +21,7 @@ Exit status: 0 when every command meets its target, 1 when one misses it, 2 when
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -26,11 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from render.upstream_cache import SETTING, upstream_cache_dir
+from tests.cpu_log import SETTING as CPU_LOG_SETTING
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +55,7 @@ NOT_PASSED_ON = (
     *("MAKEFLAGS", "MFLAGS", "MAKELEVEL"),
 )
 TAIL = 20  # lines of a failed command's output shown
+TOP_FILES = 10  # test files named in the account of a command's CPU time
 
 
 @dataclass(frozen=True)
@@ -90,13 +96,19 @@ def clone_environment(caller: Mapping[str, str], upstream: Path) -> dict[str, st
     return {**env, SETTING: str(upstream)}
 
 
-def run(step: Step, project: Path, env: Mapping[str, str], log: Path) -> Measured:
-    """One command in the clone, its output to `log`; its CPU time is that of the processes it waited for."""
+def run(step: Step, project: Path, env: Mapping[str, str], log: Path, cpu_log: Path) -> Measured:
+    """One command in the clone, its output to `log` and its tests' CPU times to `cpu_log`;
+    its CPU time is that of the processes it waited for."""
     before = _children_cpu()
     started = time.perf_counter()
     with log.open("w") as output:
         status = subprocess.run(
-            step.command, cwd=project, env=dict(env), stdout=output, stderr=subprocess.STDOUT, check=False
+            step.command,
+            cwd=project,
+            env={**env, CPU_LOG_SETTING: str(cpu_log)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
         ).returncode
     return Measured(step, time.perf_counter() - started, _children_cpu() - before, status)
 
@@ -115,6 +127,25 @@ def line(measured: Measured, cores: int) -> str:
     )
 
 
+def cpu_account(cpu_log: Path, total: float, top: int = TOP_FILES) -> list[str]:
+    """The test files that took the most of a command's `total` CPU seconds, the rest of the
+    files, and what no test took; nothing when the command ran no test."""
+    if not cpu_log.is_file():
+        return []
+    per_file: Counter[str] = Counter()
+    for text in cpu_log.read_text().splitlines():
+        record = json.loads(text)
+        per_file[record["file"]] += record["cpu"]
+    named = per_file.most_common(top)
+    rest = per_file.total() - sum(cpu for _, cpu in named)
+    lines = [f"  where its CPU time went ({len(per_file)} test files, fixtures counted where first used):"]
+    lines += [f"  {cpu:6.0f} CPU-s  {name}" for name, cpu in named]
+    if len(per_file) > len(named):
+        lines.append(f"  {rest:6.0f} CPU-s  the other {len(per_file) - len(named)} test files")
+    lines.append(f"  {total - per_file.total():6.0f} CPU-s  in no test: lint, start-up, collection")
+    return lines
+
+
 def _duration(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes)} min {rest:4.1f} s" if minutes else f"{rest:.1f} s"
@@ -128,14 +159,15 @@ def bench(root: Path, steps: Sequence[Step], workdir: Path, env: Mapping[str, st
     results = []
     for number, step in enumerate(steps, start=1):
         log = workdir / f"{number}-{'-'.join(step.command)}.log"
+        cpu_log = log.with_suffix(".cpu.jsonl")
         print(f"{' '.join(step.command)} …", flush=True)
-        measured = run(step, project, env, log)
+        measured = run(step, project, env, log, cpu_log)
         if measured.status != 0:
             print("\n".join(log.read_text(errors="replace").splitlines()[-TAIL:]), file=sys.stderr)
             print(f"{measured.shown} failed (exit {measured.status}); its output: {log}", file=sys.stderr)
             return 2
         results.append(measured)
-        print(line(measured, cores), flush=True)
+        print("\n".join([line(measured, cores), *cpu_account(cpu_log, measured.cpu)]), flush=True)
     return 1 if any(measured.missed for measured in results) else 0
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from stacks.config import Environment, load_environments
+from tests import cpu_log
 from tests.app.postgres_server import PostgresMissing, PostgresServer
 from tests.helpers import Document
 
@@ -33,9 +34,11 @@ def postgres_server(**options: Any) -> PostgresServer:
 
 def pytest_configure(config: pytest.Config) -> None:
     """pytest-xdist's --dist=loadfile hands out the files with the most tests first unless
-    told to keep the collection's order, which is the one below."""
+    told to keep the collection's order, which is the one below. With TEST_CPU_LOG set, each
+    test's CPU time is logged (tests/cpu_log.py)."""
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+    cpu_log.register(config)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench_newcomer import STEPS, TAIL, Step, bench, clone_environment, main
+from scripts.bench_newcomer import STEPS, TAIL, Step, bench, clone_environment, cpu_account, main
 from tests.test_readme import first_screen_commands
 
 # Each recipe checks one thing a newcomer's clone must (not) have, and says which it is.
@@ -21,6 +21,7 @@ synth:
 \t@test "$$UPSTREAM_CACHE" = "$$EXPECTED_UPSTREAM" || { echo "UPSTREAM_CACHE=$$UPSTREAM_CACHE"; exit 1; }
 \t@case "$$MAKEFLAGS" in *j2*) echo "the caller's make flags reached the clone"; exit 1;; esac
 test:
+\t@echo '{"file": "tests/test_a.py", "test": "tests/test_a.py::test_one", "cpu": 0.0}' >> "$$TEST_CPU_LOG"
 \t@for n in $$(seq 1 30); do echo "output line $$n"; done; exit $${FAIL:-0}
 after:
 \t@touch ../after-ran
@@ -64,6 +65,39 @@ def test_the_clone_has_head_alone_and_a_newcomers_settings_and_each_command_meet
     results = [line.split() for line in lines if "target" in line]
     assert [(r[0], r[1]) for r in results] == [("make", "synth"), ("make", "test"), ("make", "after")]
     assert all("met" in r and "MISSED" not in r and "CPU-s," in r for r in results)
+    # Only the command that ran tests is followed by where its CPU time went.
+    accounts = [
+        lines[n - 1].split()[:2] for n, line in enumerate(lines) if line.startswith("  where its CPU time went")
+    ]
+    assert accounts == [["make", "test"]]
+
+
+def test_the_cpu_account_names_the_costliest_files_then_the_rest_then_what_no_test_took(tmp_path: Path) -> None:
+    log = tmp_path / "cpu.jsonl"
+    records = [
+        ("tests/a.py", 30.0),
+        ("tests/b.py", 50.0),
+        ("tests/a.py", 40.0),
+        ("tests/c.py", 5.0),
+        ("tests/d.py", 4.0),
+    ]
+    log.write_text(
+        "".join(
+            f'{{"file": "{name}", "test": "{name}::t{n}", "cpu": {cpu}}}\n' for n, (name, cpu) in enumerate(records)
+        )
+    )
+    assert cpu_account(log, total=150.0, top=2) == [
+        "  where its CPU time went (4 test files, fixtures counted where first used):",
+        "      70 CPU-s  tests/a.py",
+        "      50 CPU-s  tests/b.py",
+        "       9 CPU-s  the other 2 test files",
+        "      21 CPU-s  in no test: lint, start-up, collection",
+    ]
+    assert cpu_account(log, total=150.0, top=4)[-2:] == [
+        "       4 CPU-s  tests/d.py",
+        "      21 CPU-s  in no test: lint, start-up, collection",
+    ]
+    assert cpu_account(tmp_path / "none.jsonl", total=150.0) == []
 
 
 def test_a_command_over_its_target_is_marked_and_the_run_exits_1(
