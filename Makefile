@@ -68,7 +68,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/python scripts/bench_synth.py
 
-## bench-newcomer: the README's two commands (make synth, then make test) on a fresh clone of HEAD, timed against the newcomer's targets
+## bench-newcomer: the README's two commands (make synth, then make test) on a fresh clone of HEAD, timed against the newcomer's targets, and where make test's CPU time went
 bench-newcomer: $(VENV)/.installed
 	$(VENV)/bin/python -m scripts.bench_newcomer
 
