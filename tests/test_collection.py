@@ -3,15 +3,13 @@ test first, and never two tests under one node id, of which xdist would run only
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, pytest_collection_modifyitems, shared_node_ids
+from tests.conftest import pytest_collection_modifyitems, shared_node_ids
+from tests.stand_in import run_stand_in
 
 
 @dataclass
@@ -53,22 +51,16 @@ def test_tests_sharing_a_node_id_stop_the_run_naming_them() -> None:
 
 def test_the_workers_take_the_files_in_that_order(tmp_path: Path) -> None:
     """pytest-xdist would hand out the file with the most tests first; one worker shows the order."""
-    (tmp_path / "conftest.py").write_text(
-        "from tests.conftest import pytest_collection_modifyitems, pytest_configure as configure\n"
-        "def pytest_configure(config):\n"
-        "    config.addinivalue_line('markers', 'slow: a whole job')\n"
-        "    configure(config)\n"
-    )
-    (tmp_path / "test_many.py").write_text("".join(f"def test_quick_{n}(): pass\n" for n in range(3)))
-    (tmp_path / "test_one.py").write_text("import pytest\n@pytest.mark.slow\ndef test_whole_job(): pass\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "--numprocesses=1", "--dist=loadfile"],
-        cwd=tmp_path,
-        env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    files = {
+        "conftest.py": (
+            "from tests.conftest import pytest_collection_modifyitems, pytest_configure as configure\n"
+            "def pytest_configure(config):\n"
+            "    config.addinivalue_line('markers', 'slow: a whole job')\n"
+            "    configure(config)\n"
+        ),
+        "test_many.py": "".join(f"def test_quick_{n}(): pass\n" for n in range(3)),
+        "test_one.py": "import pytest\n@pytest.mark.slow\ndef test_whole_job(): pass\n",
+    }
+    result = run_stand_in(tmp_path, files, "-v")
     ran = [line.split()[-1] for line in result.stdout.splitlines() if line.startswith("[gw0]") and "PASSED" in line]
     assert ran[:2] == ["test_one.py::test_whole_job", "test_many.py::test_quick_0"], result.stdout + result.stderr

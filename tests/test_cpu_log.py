@@ -4,12 +4,9 @@ each test's CPU time is logged, with what it waited for, and a pytest a test sta
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.stand_in import run_stand_in
 
 BURN = 0.3  # CPU seconds a child process of one stand-in test spends
 
@@ -28,19 +25,8 @@ STAND_IN = {
 
 
 def test_each_test_is_logged_once_with_the_cpu_of_what_it_waited_for(tmp_path: Path) -> None:
-    for name, text in STAND_IN.items():
-        (tmp_path / name).write_text(text)
     log = tmp_path / "cpu.jsonl"
-    environment = {key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--numprocesses=1", "--dist=loadfile"],
-        cwd=tmp_path,
-        env={**environment, "PYTHONPATH": str(ROOT), "TEST_CPU_LOG": str(log)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_stand_in(tmp_path, STAND_IN, "-q", TEST_CPU_LOG=str(log))
     assert result.returncode == 0, result.stdout + result.stderr
     records = {record["test"]: record for record in map(json.loads, log.read_text().splitlines())}
     busy, quiet = "test_busy.py::test_waits_for_a_busy_child", "test_quiet.py::test_what_it_starts_is_not_logged"
